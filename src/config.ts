@@ -1,0 +1,152 @@
+import { resolve } from 'node:path';
+import { z } from 'zod';
+import { AppError } from './errors.ts';
+import { defaultResidencyPolicy, type ResidencyPolicy } from './modules/spaces/residency.ts';
+
+/**
+ * The only reader of `process.env`. Everything else receives a `Config`.
+ * Variable names are part of the public contract (CONTRACT.md): add, never rename.
+ */
+export interface Config {
+  readonly dataDir: string;
+  readonly host: string;
+  readonly port: number;
+  /** Regions in use, lower-case, e.g. `["eu", "uk"]`. */
+  readonly regions: readonly string[];
+  readonly residency: ResidencyPolicy;
+  /** A PostgreSQL server holding one database per store; absent: embedded PGlite. */
+  readonly databaseUrl: string | undefined;
+  /** Per-store overrides: `KITH_<STORE>_DATABASE_URL`, keyed by store name (`platform`, `region_eu`, …). */
+  readonly storeUrls: Readonly<Record<string, string>>;
+  /** Prefix of database and role names on PostgreSQL (`kith` → `kith_platform`). */
+  readonly databasePrefix: string;
+  readonly session: {
+    readonly idleMinutes: number;
+    readonly absoluteHours: number;
+    /** Mark the session cookie `Secure` (set when served over HTTPS). */
+    readonly secureCookie: boolean;
+  };
+  readonly http: {
+    readonly bodyLimitBytes: number;
+    /** Trust `X-Forwarded-For` from a reverse proxy. */
+    readonly trustProxy: boolean;
+  };
+  readonly logLevel: string;
+}
+
+const regionName = z.string().regex(/^[a-z][a-z0-9]{1,15}$/, 'a region is 2–16 lower-case letters or digits');
+
+const positiveInt = (fallback: number) =>
+  z.coerce.number().int().positive().optional().transform((v) => v ?? fallback);
+
+const envSchema = z.object({
+  KITH_DATA: z.string().min(1).optional(),
+  HOST: z.string().min(1).optional(),
+  PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  KITH_REGIONS: z.string().optional(),
+  KITH_RESIDENCY: z.string().optional(),
+  KITH_DATABASE_URL: z.string().url().optional(),
+  KITH_DATABASE_PREFIX: z.string().regex(/^[a-z][a-z0-9_]{0,30}$/).optional(),
+  KITH_SESSION_IDLE_MINUTES: positiveInt(60),
+  KITH_SESSION_ABSOLUTE_HOURS: positiveInt(12),
+  KITH_SECURE_COOKIE: z.enum(['true', 'false']).optional(),
+  KITH_BODY_LIMIT_BYTES: positiveInt(1024 * 1024),
+  KITH_TRUST_PROXY: z.enum(['true', 'false']).optional(),
+  KITH_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
+});
+
+export interface ConfigOverrides {
+  dataDir?: string | undefined;
+  host?: string | undefined;
+  port?: number | undefined;
+}
+
+/** Reads and validates the environment; throws `AppError('invalid_input')` naming the variable. */
+export function loadConfig(
+  env: NodeJS.ProcessEnv = process.env,
+  overrides: ConfigOverrides = {},
+): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new AppError(
+      'invalid_input',
+      `configuration: ${String(issue?.path[0] ?? 'environment')} ${issue?.message ?? 'is invalid'}`,
+    );
+  }
+  const e = parsed.data;
+  const regions = parseRegions(e.KITH_REGIONS);
+  return {
+    dataDir: resolve(overrides.dataDir ?? e.KITH_DATA ?? './data'),
+    host: overrides.host ?? e.HOST ?? '127.0.0.1',
+    port: overrides.port ?? e.PORT ?? 3000,
+    regions,
+    residency: parseResidency(e.KITH_RESIDENCY, regions),
+    databaseUrl: e.KITH_DATABASE_URL,
+    storeUrls: readStoreUrls(env, regions),
+    databasePrefix: e.KITH_DATABASE_PREFIX ?? 'kith',
+    session: {
+      idleMinutes: e.KITH_SESSION_IDLE_MINUTES,
+      absoluteHours: e.KITH_SESSION_ABSOLUTE_HOURS,
+      secureCookie: e.KITH_SECURE_COOKIE === 'true',
+    },
+    http: { bodyLimitBytes: e.KITH_BODY_LIMIT_BYTES, trustProxy: e.KITH_TRUST_PROXY === 'true' },
+    logLevel: e.KITH_LOG_LEVEL ?? 'info',
+  };
+}
+
+function parseRegions(value: string | undefined): string[] {
+  const names = (value ?? 'eu,uk,us,ca,au')
+    .split(',')
+    .map((s) => s.trim().toLowerCase())
+    .filter((s) => s.length > 0);
+  if (names.length === 0) {
+    throw new AppError('invalid_input', 'configuration: KITH_REGIONS names no region');
+  }
+  for (const name of names) {
+    if (!regionName.safeParse(name).success) {
+      throw new AppError('invalid_input', `configuration: KITH_REGIONS has an invalid region "${name}"`);
+    }
+  }
+  return [...new Set(names)];
+}
+
+/**
+ * `KITH_RESIDENCY` changes the default policy: `CH=eu,JP=none` maps CH to eu and
+ * removes JP. Entries that name a region not in use are dropped, so their country
+ * has no region (and Space creation answers a clear 400).
+ */
+function parseResidency(value: string | undefined, regions: readonly string[]): ResidencyPolicy {
+  const table = new Map(defaultResidencyPolicy);
+  for (const pair of (value ?? '').split(',').map((s) => s.trim()).filter(Boolean)) {
+    const match = /^([A-Za-z]{2})=([a-z0-9]+)$/.exec(pair);
+    if (!match) {
+      throw new AppError('invalid_input', `configuration: KITH_RESIDENCY entry "${pair}" is not CC=region`);
+    }
+    const country = match[1]!.toUpperCase();
+    const region = match[2]!;
+    if (region === 'none') {
+      table.delete(country);
+    } else {
+      table.set(country, region);
+    }
+  }
+  for (const [country, region] of table) {
+    if (!regions.includes(region)) {
+      table.delete(country);
+    }
+  }
+  return table;
+}
+
+function readStoreUrls(env: NodeJS.ProcessEnv, regions: readonly string[]): Record<string, string> {
+  const names = ['platform', 'hr', 'sales', 'support', ...regions.map((r) => `region_${r}`)];
+  const urls: Record<string, string> = {};
+  for (const name of names) {
+    const value = env[`KITH_${name.toUpperCase()}_DATABASE_URL`];
+    if (value) {
+      urls[name] = value;
+    }
+  }
+  return urls;
+}

@@ -1,0 +1,36 @@
+/**
+ * The one shape every store has, whatever the engine: embedded PGlite or a
+ * PostgreSQL server. Repositories receive a `Queryable` and write plain SQL for
+ * PostgreSQL 15+, identical on both engines.
+ */
+export interface QueryResult<Row> {
+  readonly rows: Row[];
+  /** Rows inserted, updated or deleted by the statement. */
+  readonly rowCount: number;
+}
+
+export interface Queryable {
+  query<Row = Record<string, unknown>>(
+    sql: string,
+    params?: readonly unknown[],
+  ): Promise<QueryResult<Row>>;
+}
+
+/** A connection inside a transaction. */
+export interface Transaction extends Queryable {
+  /** Runs a script of several statements. */
+  exec(sql: string): Promise<void>;
+}
+
+export type Engine = 'pglite' | 'postgres';
+
+export interface Database extends Queryable {
+  /** The store this database is, e.g. `platform`, `region_eu`, `hr`. */
+  readonly store: string;
+  readonly engine: Engine;
+  /** Runs `fn` in one transaction: committed when it resolves, rolled back when it throws. */
+  transaction<T>(fn: (tx: Transaction) => Promise<T>): Promise<T>;
+  /** Runs a script of several statements (migrations). */
+  exec(sql: string): Promise<void>;
+  close(): Promise<void>;
+}

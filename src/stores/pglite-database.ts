@@ -1,0 +1,50 @@
+import { PGlite } from '@electric-sql/pglite';
+import type { Database, QueryResult, Transaction } from './database.ts';
+import { vacuumWhereNeeded } from './vacuum.ts';
+
+interface PGliteQueryable {
+  query<Row>(sql: string, params?: unknown[]): Promise<{ rows: Row[]; affectedRows?: number }>;
+  exec(sql: string): Promise<unknown>;
+}
+
+function wrap(target: PGliteQueryable): Transaction {
+  return {
+    async exec(sql: string): Promise<void> {
+      await target.exec(sql);
+    },
+    async query<Row>(sql: string, params: readonly unknown[] = []): Promise<QueryResult<Row>> {
+      const result = await target.query<Row>(sql, [...params]);
+      return { rows: result.rows, rowCount: result.affectedRows ?? result.rows.length };
+    },
+  };
+}
+
+/** How often an open embedded store looks for tables to vacuum: PGlite has no autovacuum. */
+const vacuumIntervalMs = 5 * 60 * 1000;
+
+/** Opens (creating when missing) the PGlite store in `directory`. */
+export async function openPGliteDatabase(store: string, directory: string): Promise<Database> {
+  const pg = await PGlite.create(directory);
+  const queryable = wrap(pg);
+  const timer = setInterval(() => {
+    void vacuumWhereNeeded(database).catch(() => undefined);
+  }, vacuumIntervalMs);
+  timer.unref();
+  const database: Database = {
+    store,
+    engine: 'pglite',
+    query: queryable.query,
+    transaction: (fn) => pg.transaction((tx) => fn(wrap(tx))),
+    exec: async (sql) => {
+      await pg.exec(sql);
+    },
+    close: async () => {
+      clearInterval(timer);
+      if (!pg.closed) {
+        await vacuumWhereNeeded(database).catch(() => undefined);
+        await pg.close();
+      }
+    },
+  };
+  return database;
+}
