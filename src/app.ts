@@ -1,0 +1,86 @@
+import cookie from '@fastify/cookie';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import {
+  jsonSchemaTransform,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { Config } from './config.ts';
+import { installAuthentication } from './http/authentication.ts';
+import { installErrorHandler } from './http/error-handler.ts';
+import { registerIdentityRoutes } from './modules/identity/identity.routes.ts';
+import { registerMemberRoutes } from './modules/spaces/members.routes.ts';
+import { registerSpaceRoutes } from './modules/spaces/spaces.routes.ts';
+import type { Services } from './services.ts';
+
+export interface AppDeps {
+  readonly config: Config;
+  readonly services: Services;
+  /** Checks the stores the API needs answer; `/api/health` reports it. */
+  readonly healthCheck: () => Promise<void>;
+  readonly logger?: FastifyServerOptions['logger'];
+}
+
+/** The HTTP app, without `listen()`: tests inject requests into it directly. */
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: deps.logger ?? false,
+    bodyLimit: deps.config.http.bodyLimitBytes,
+    trustProxy: deps.config.http.trustProxy,
+    // Refuse `__proto__` and `constructor.prototype` keys in JSON (prototype pollution).
+    onProtoPoisoning: 'error',
+    onConstructorPoisoning: 'error',
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+    disableRequestLogging: true,
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  installErrorHandler(app);
+  await app.register(cookie);
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'Kith API', version: '1', description: 'Kith: contacts, history, residency. Errors: {"error": {"code", "message"}}.' },
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer' },
+          cookie: { type: 'apiKey', in: 'cookie', name: 'kith_session' },
+        },
+      },
+      security: [{ bearer: [] }, { cookie: [] }],
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(swaggerUi, { routePrefix: '/api/docs', uiConfig: { deepLinking: false } });
+  installAuthentication(app, deps.services.identity);
+
+  const typed = app.withTypeProvider<ZodTypeProvider>();
+  typed.get(
+    '/api/health',
+    {
+      config: { public: true },
+      schema: { tags: ['meta'], summary: 'Liveness and store reachability', security: [], response: { 200: z.object({ ok: z.literal(true) }) } },
+    },
+    async () => {
+      await deps.healthCheck();
+      return { ok: true as const };
+    },
+  );
+  typed.get('/api/openapi.json', { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
+
+  await app.register(
+    async (v1) => {
+      const api = v1.withTypeProvider<ZodTypeProvider>();
+      registerIdentityRoutes(api, deps.services);
+      registerSpaceRoutes(api, deps.services);
+      registerMemberRoutes(api, deps.services);
+    },
+    { prefix: '/api/v1' },
+  );
+  await app.ready();
+  return app;
+}

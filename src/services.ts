@@ -1,0 +1,39 @@
+import { join } from 'node:path';
+import type { Config } from './config.ts';
+import { type Clock, systemClock } from './context.ts';
+import { IdentityService } from './modules/identity/identity.service.ts';
+import { type Mailer, OutboxMailer } from './modules/mail/mailer.ts';
+import { MembersService } from './modules/spaces/members.service.ts';
+import { SpacesService } from './modules/spaces/spaces.service.ts';
+import type { Stores } from './stores/stores.ts';
+
+/** What every service is built from. */
+export interface ServiceDeps {
+  readonly config: Config;
+  readonly stores: Stores;
+  readonly clock: Clock;
+  readonly mailer: Mailer;
+}
+
+export interface Services {
+  readonly identity: IdentityService;
+  readonly spaces: SpacesService;
+  readonly members: MembersService;
+}
+
+export function createServices(
+  config: Config,
+  stores: Stores,
+  options: { clock?: Clock; mailer?: Mailer } = {},
+): Services {
+  const deps: ServiceDeps = {
+    config,
+    stores,
+    clock: options.clock ?? systemClock,
+    mailer: options.mailer ?? new OutboxMailer(join(config.dataDir, 'outbox')),
+  };
+  const identity = new IdentityService(deps);
+  const spaces = new SpacesService(deps);
+  const members = new MembersService(deps, identity);
+  return { identity, spaces, members };
+}
