@@ -5,7 +5,9 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { type Config, loadConfig } from '../../src/config.ts';
 import { storeLocation, withDatabase } from '../../src/stores/store-locations.ts';
-import type { StoreName } from '../../src/stores/store-names.ts';
+import type { Database } from '../../src/stores/database.ts';
+import { openPostgresDatabase } from '../../src/stores/postgres-database.ts';
+import type { Department, StoreName } from '../../src/stores/store-names.ts';
 import { migrateStore, Stores } from '../../src/stores/stores.ts';
 import { clonePGliteTemplate } from './pglite-templates.ts';
 
@@ -18,7 +20,22 @@ export interface TestEnv {
   readonly stores: Stores;
   /** PostgreSQL only: a superuser URL of the test cluster. */
   readonly adminUrl: string | undefined;
+  /**
+   * The store as its owner (DDL, and what a database superuser could do): on
+   * PostgreSQL a separate owner connection, on PGlite the one handle there is.
+   */
+  owner(name: StoreName): Promise<Database>;
   close(): Promise<void>;
+}
+
+function storeHandle(stores: Stores, name: StoreName): Promise<Database> {
+  if (name === 'platform') {
+    return stores.platform();
+  }
+  if (name.startsWith('region_')) {
+    return stores.region(name.slice('region_'.length));
+  }
+  return stores.department(name as Department);
 }
 
 /** The PostgreSQL server the test run uses, if any. */
@@ -44,6 +61,7 @@ export async function createTestEnv(
       config,
       stores,
       adminUrl: undefined,
+      owner: (name) => storeHandle(stores, name),
       async close() {
         await stores.close();
         await rm(dataDir, { recursive: true, force: true });
@@ -63,6 +81,7 @@ export async function createTestEnv(
     ...env,
   });
   const prepared = new Set<StoreName>();
+  const owners: Database[] = [];
   const stores = new Stores(config, {
     prepareStore: async (name) => {
       if (!prepared.has(name)) {
@@ -76,7 +95,18 @@ export async function createTestEnv(
     config,
     stores,
     adminUrl,
+    async owner(name) {
+      await storeHandle(stores, name);
+      const location = storeLocation(config, name);
+      if (location.engine !== 'postgres') {
+        throw new Error('expected a PostgreSQL store');
+      }
+      const db = await openPostgresDatabase(name, location.adminUrl, { maxConnections: 2 });
+      owners.push(db);
+      return db;
+    },
     async close() {
+      await Promise.all(owners.map((db) => db.close()));
       await stores.close();
       await dropPrefixed(adminUrl, prefix);
       await rm(dataDir, { recursive: true, force: true });
