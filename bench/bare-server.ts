@@ -10,7 +10,9 @@ for await (const chunk of process.stdin) {
   body += chunk;
 }
 const app = Fastify({ logger: false });
-app.get('/api/v1/spaces', async (_request, reply) => reply.type('application/json; charset=utf-8').send(body));
+app.get('/api/v1/spaces', async (_request, reply) =>
+  reply.type('application/json; charset=utf-8').send(body),
+);
 await app.listen({ port, host: '127.0.0.1' });
 process.stdout.write('ready\n');
 process.on('SIGTERM', () => {

@@ -20,7 +20,12 @@ const env = { ...process.env, KITH_DATA: dataDir, PORT: String(port), KITH_LOG_L
 const base = `http://127.0.0.1:${port}`;
 
 function startServer() {
-  return spawn('npm', ['start', '--silent'], { cwd: repoRoot, env, stdio: ['ignore', 'ignore', 'inherit'], detached: true });
+  return spawn('npm', ['start', '--silent'], {
+    cwd: repoRoot,
+    env,
+    stdio: ['ignore', 'ignore', 'inherit'],
+    detached: true,
+  });
 }
 
 const results: Record<string, number | string> = {};
@@ -31,8 +36,36 @@ try {
   await stop(server);
 
   const cli = ['--import', 'tsx', 'src/cli.ts'];
-  await run(process.execPath, [...cli, 'users', 'create', '--email', 'bench@example.org', '--name', 'Bench', '--password-stdin'], env, 'bench password 1234\n');
-  await run(process.execPath, [...cli, 'spaces', 'create', '--name', 'Bench Space', '--country', 'FR', '--owner', 'bench@example.org'], env);
+  await run(
+    process.execPath,
+    [
+      ...cli,
+      'users',
+      'create',
+      '--email',
+      'bench@example.org',
+      '--name',
+      'Bench',
+      '--password-stdin',
+    ],
+    env,
+    'bench password 1234\n',
+  );
+  await run(
+    process.execPath,
+    [
+      ...cli,
+      'spaces',
+      'create',
+      '--name',
+      'Bench Space',
+      '--country',
+      'FR',
+      '--owner',
+      'bench@example.org',
+    ],
+    env,
+  );
 
   t0 = performance.now();
   server = startServer();
@@ -66,11 +99,15 @@ try {
   const kith = await load(`${base}/api/v1/spaces`, headers);
 
   const barePort = await freePort();
-  const bare = spawn(process.execPath, ['--import', 'tsx', 'bench/bare-server.ts', String(barePort)], {
-    cwd: repoRoot,
-    stdio: ['pipe', 'pipe', 'inherit'],
-    detached: true,
-  });
+  const bare = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'bench/bare-server.ts', String(barePort)],
+    {
+      cwd: repoRoot,
+      stdio: ['pipe', 'pipe', 'inherit'],
+      detached: true,
+    },
+  );
   bare.stdin.end(body);
   await new Promise((resolve) => bare.stdout.once('data', resolve));
   await load(`http://127.0.0.1:${barePort}/api/v1/spaces`, {});
@@ -89,9 +126,15 @@ try {
   console.log(`  fresh npm start → healthy     ${results.freshStartMs} ms`);
   console.log(`  restart on existing data     ${results.restartMs} ms`);
   console.log(`  idle RSS (platform + eu)     ${results.idleRssMiB} MiB`);
-  console.log(`  GET /spaces, 50 connections  ${results.spacesReqPerSec} req/s, p99 ${results.spacesP99Ms} ms, ${results.spacesErrors} errors`);
-  console.log(`  bare fastify, same JSON      ${results.bareReqPerSec} req/s, p99 ${results.bareP99Ms} ms`);
-  console.log(`  ratio to bare route          ${results.ratioToBare} (goal ≥ 0.40; p99 goal < 50 ms)`);
+  console.log(
+    `  GET /spaces, 50 connections  ${results.spacesReqPerSec} req/s, p99 ${results.spacesP99Ms} ms, ${results.spacesErrors} errors`,
+  );
+  console.log(
+    `  bare fastify, same JSON      ${results.bareReqPerSec} req/s, p99 ${results.bareP99Ms} ms`,
+  );
+  console.log(
+    `  ratio to bare route          ${results.ratioToBare} (goal ≥ 0.40; p99 goal < 50 ms)`,
+  );
   console.log(JSON.stringify(results));
 } finally {
   await rm(dataDir, { recursive: true, force: true });

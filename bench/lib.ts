@@ -19,7 +19,11 @@ export async function freePort(): Promise<number> {
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Polls `url` until it answers 200; returns the milliseconds it took from `since`. */
-export async function waitHealthy(url: string, since: number, timeoutMs = 120_000): Promise<number> {
+export async function waitHealthy(
+  url: string,
+  since: number,
+  timeoutMs = 120_000,
+): Promise<number> {
   for (;;) {
     try {
       const response = await fetch(url);
@@ -43,7 +47,9 @@ export function treeRssMiB(pid: number): number {
     try {
       const status = readFileSync(`/proc/${p}/status`, 'utf8');
       total += Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) / 1024;
-      for (const task of readFileSync(`/proc/${p}/task/${p}/children`, 'utf8').trim().split(/\s+/)) {
+      for (const task of readFileSync(`/proc/${p}/task/${p}/children`, 'utf8')
+        .trim()
+        .split(/\s+/)) {
         if (task) {
           visit(Number(task));
         }
@@ -56,7 +62,12 @@ export function treeRssMiB(pid: number): number {
   return total;
 }
 
-export function run(command: string, args: string[], env: NodeJS.ProcessEnv, input?: string): Promise<string> {
+export function run(
+  command: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  input?: string,
+): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { cwd: repoRoot, env, stdio: ['pipe', 'pipe', 'pipe'] });
     let out = '';
@@ -68,7 +79,11 @@ export function run(command: string, args: string[], env: NodeJS.ProcessEnv, inp
       err += d;
     });
     child.stdin.end(input ?? '');
-    child.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`${command} ${args.join(' ')}: exit ${code}: ${err}`))));
+    child.on('exit', (code) =>
+      code === 0
+        ? resolve(out)
+        : reject(new Error(`${command} ${args.join(' ')}: exit ${code}: ${err}`)),
+    );
   });
 }
 

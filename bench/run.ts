@@ -12,7 +12,10 @@ for (const name of chosen.length > 0 ? chosen : benchmarks) {
     console.error(`unknown benchmark ${name}: choose from ${benchmarks.join(', ')}`);
     process.exit(2);
   }
-  const result = spawnSync(process.execPath, ['--import', 'tsx', `bench/${name}.ts`], { cwd: repoRoot, stdio: 'inherit' });
+  const result = spawnSync(process.execPath, ['--import', 'tsx', `bench/${name}.ts`], {
+    cwd: repoRoot,
+    stdio: 'inherit',
+  });
   if (result.status !== 0) {
     process.exit(result.status ?? 1);
   }

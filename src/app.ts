@@ -1,7 +1,11 @@
 import cookie from '@fastify/cookie';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, {
+  type FastifyContextConfig,
+  type FastifyInstance,
+  type FastifyServerOptions,
+} from 'fastify';
 import {
   jsonSchemaTransform,
   serializerCompiler,
@@ -25,6 +29,20 @@ export interface AppDeps {
   readonly logger?: FastifyServerOptions['logger'];
 }
 
+/** A route as registered: what the generated security tests enumerate. */
+export interface RouteRecord {
+  readonly method: string;
+  readonly url: string;
+  readonly config: FastifyContextConfig;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Every route of the app with its config (public, spaceAction). */
+    routeCatalogue: RouteRecord[];
+  }
+}
+
 /** The HTTP app, without `listen()`: tests inject requests into it directly. */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
@@ -37,6 +55,19 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
     disableRequestLogging: true,
   });
+  const routeCatalogue: RouteRecord[] = [];
+  app.decorate('routeCatalogue', routeCatalogue);
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) {
+      if (method !== 'HEAD') {
+        routeCatalogue.push({
+          method,
+          url: route.url,
+          config: (route.config ?? {}) as FastifyContextConfig,
+        });
+      }
+    }
+  });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installErrorHandler(app);
@@ -44,7 +75,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
-      info: { title: 'Kith API', version: '1', description: 'Kith: contacts, history, residency. Errors: {"error": {"code", "message"}}.' },
+      info: {
+        title: 'Kith API',
+        version: '1',
+        description: 'Kith: contacts, history, residency. Errors: {"error": {"code", "message"}}.',
+      },
       components: {
         securitySchemes: {
           bearer: { type: 'http', scheme: 'bearer' },
@@ -63,14 +98,21 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     '/api/health',
     {
       config: { public: true },
-      schema: { tags: ['meta'], summary: 'Liveness and store reachability', security: [], response: { 200: z.object({ ok: z.literal(true) }) } },
+      schema: {
+        tags: ['meta'],
+        summary: 'Liveness and store reachability',
+        security: [],
+        response: { 200: z.object({ ok: z.literal(true) }) },
+      },
     },
     async () => {
       await deps.healthCheck();
       return { ok: true as const };
     },
   );
-  typed.get('/api/openapi.json', { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
+  typed.get('/api/openapi.json', { config: { public: true }, schema: { hide: true } }, async () =>
+    app.swagger(),
+  );
 
   await app.register(
     async (v1) => {

@@ -34,10 +34,17 @@ export interface Config {
   readonly logLevel: string;
 }
 
-const regionName = z.string().regex(/^[a-z][a-z0-9]{1,15}$/, 'a region is 2–16 lower-case letters or digits');
+const regionName = z
+  .string()
+  .regex(/^[a-z][a-z0-9]{1,15}$/, 'a region is 2–16 lower-case letters or digits');
 
 const positiveInt = (fallback: number) =>
-  z.coerce.number().int().positive().optional().transform((v) => v ?? fallback);
+  z.coerce
+    .number()
+    .int()
+    .positive()
+    .optional()
+    .transform((v) => v ?? fallback);
 
 const envSchema = z.object({
   KITH_DATA: z.string().min(1).optional(),
@@ -46,7 +53,10 @@ const envSchema = z.object({
   KITH_REGIONS: z.string().optional(),
   KITH_RESIDENCY: z.string().optional(),
   KITH_DATABASE_URL: z.string().url().optional(),
-  KITH_DATABASE_PREFIX: z.string().regex(/^[a-z][a-z0-9_]{0,30}$/).optional(),
+  KITH_DATABASE_PREFIX: z
+    .string()
+    .regex(/^[a-z][a-z0-9_]{0,30}$/)
+    .optional(),
   KITH_SESSION_IDLE_MINUTES: positiveInt(60),
   KITH_SESSION_ABSOLUTE_HOURS: positiveInt(12),
   KITH_SECURE_COOKIE: z.enum(['true', 'false']).optional(),
@@ -105,7 +115,10 @@ function parseRegions(value: string | undefined): string[] {
   }
   for (const name of names) {
     if (!regionName.safeParse(name).success) {
-      throw new AppError('invalid_input', `configuration: KITH_REGIONS has an invalid region "${name}"`);
+      throw new AppError(
+        'invalid_input',
+        `configuration: KITH_REGIONS has an invalid region "${name}"`,
+      );
     }
   }
   return [...new Set(names)];
@@ -118,10 +131,16 @@ function parseRegions(value: string | undefined): string[] {
  */
 function parseResidency(value: string | undefined, regions: readonly string[]): ResidencyPolicy {
   const table = new Map(defaultResidencyPolicy);
-  for (const pair of (value ?? '').split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const pair of (value ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const match = /^([A-Za-z]{2})=([a-z0-9]+)$/.exec(pair);
     if (!match) {
-      throw new AppError('invalid_input', `configuration: KITH_RESIDENCY entry "${pair}" is not CC=region`);
+      throw new AppError(
+        'invalid_input',
+        `configuration: KITH_RESIDENCY entry "${pair}" is not CC=region`,
+      );
     }
     const country = match[1]!.toUpperCase();
     const region = match[2]!;

@@ -41,12 +41,18 @@ if (!databaseUrl && process.env.KITH_TEST_ENGINES !== 'pglite') {
   }
 }
 if (databaseUrl) {
-  console.log(`PostgreSQL: ${cluster ? 'throwaway cluster' : 'KITH_TEST_DATABASE_URL'}; every store suite runs on PGlite and PostgreSQL`);
+  console.log(
+    `PostgreSQL: ${cluster ? 'throwaway cluster' : 'KITH_TEST_DATABASE_URL'}; every store suite runs on PGlite and PostgreSQL`,
+  );
 } else if (process.env.CI) {
-  console.error('PostgreSQL: not available, and CI requires it (install postgresql or set KITH_TEST_DATABASE_URL)');
+  console.error(
+    'PostgreSQL: not available, and CI requires it (install postgresql or set KITH_TEST_DATABASE_URL)',
+  );
   process.exit(1);
 } else {
-  console.warn('NOTICE: PostgreSQL not available: the PostgreSQL half of every store suite is SKIPPED (install postgresql or set KITH_TEST_DATABASE_URL)');
+  console.warn(
+    'NOTICE: PostgreSQL not available: the PostgreSQL half of every store suite is SKIPPED (install postgresql or set KITH_TEST_DATABASE_URL)',
+  );
 }
 
 const stop = () => {
@@ -60,7 +66,15 @@ process.on('SIGINT', () => {
 
 const child = spawn(
   process.execPath,
-  ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=300000', '--test-reporter=spec', ...files],
+  [
+    '--import',
+    'tsx',
+    '--test',
+    '--test-concurrency=2',
+    '--test-timeout=300000',
+    '--test-reporter=spec',
+    ...files,
+  ],
   {
     cwd: root,
     stdio: 'inherit',

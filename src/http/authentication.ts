@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Caller } from '../context.ts';
 import { AppError } from '../errors.ts';
 import type { IdentityService } from '../modules/identity/identity.service.ts';
+import type { SpaceAction } from '../modules/spaces/space-policy.ts';
 
 /** The session cookie: HttpOnly, SameSite=Lax, Secure when served over HTTPS. */
 export const sessionCookieName = 'kith_session';
@@ -16,6 +17,12 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** Reachable without a session (login, health, docs). */
     public?: boolean;
+    /**
+     * The Space action a `/spaces/:spaceId/...` route performs (its service checks
+     * it through `SpaceAccess`); the generated isolation test reads it to know
+     * which roles must be refused.
+     */
+    spaceAction?: SpaceAction;
   }
 }
 
@@ -54,16 +61,21 @@ export function installAuthentication(app: FastifyInstance, identity: IdentitySe
         source: 'api',
       })) ?? null;
   });
-  app.addHook('preHandler', async (request: FastifyRequest, _reply: FastifyReply) => {
+  // Before the body is read: an anonymous caller never gets to upload anything.
+  app.addHook('preParsing', async (request: FastifyRequest, _reply: FastifyReply, payload) => {
     if (request.routeOptions.config?.public) {
-      return;
+      return payload;
     }
     if (!request.caller) {
-      throw new AppError('unauthenticated', 'log in first: POST /api/v1/auth/login, then send the token as a Bearer token');
+      throw new AppError(
+        'unauthenticated',
+        'log in first: POST /api/v1/auth/login, then send the token as a Bearer token',
+      );
     }
     if (request.viaCookie && unsafeMethods.has(request.method) && isCrossSite(request)) {
       throw new AppError('forbidden', 'cross-site request refused');
     }
+    return payload;
   });
 }
 
@@ -83,7 +95,7 @@ function isCrossSite(request: FastifyRequest): boolean {
   }
 }
 
-/** The caller of a non-public route (the preHandler guarantees it). */
+/** The caller of a non-public route (the preParsing hook guarantees it). */
 export function callerOf(request: FastifyRequest): Caller {
   if (!request.caller) {
     throw new AppError('unauthenticated', 'log in first');

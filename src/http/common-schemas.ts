@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import { errorCodes } from '../errors.ts';
-import { AppError } from '../errors.ts';
+import { AppError, errorCodes } from '../errors.ts';
 
 /** The error shape every route answers with. */
 export const errorSchema = z.object({
@@ -53,7 +52,10 @@ export function encodeCursor(key: readonly (string | number)[]): string {
   return Buffer.from(JSON.stringify(key)).toString('base64url');
 }
 
-export function decodeCursor<T extends z.ZodType>(cursor: string | undefined, shape: T): z.infer<T> | undefined {
+export function decodeCursor<T extends z.ZodType>(
+  cursor: string | undefined,
+  shape: T,
+): z.infer<T> | undefined {
   if (cursor === undefined) {
     return undefined;
   }
@@ -64,11 +66,39 @@ export function decodeCursor<T extends z.ZodType>(cursor: string | undefined, sh
     }
     parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
   } catch {
-    throw new AppError('invalid_input', 'invalid cursor: pass back the nextCursor of a previous page');
+    throw new AppError(
+      'invalid_input',
+      'invalid cursor: pass back the nextCursor of a previous page',
+    );
   }
   const result = shape.safeParse(parsed);
   if (!result.success) {
-    throw new AppError('invalid_input', 'invalid cursor: pass back the nextCursor of a previous page');
+    throw new AppError(
+      'invalid_input',
+      'invalid cursor: pass back the nextCursor of a previous page',
+    );
   }
   return result.data;
+}
+
+/**
+ * Control characters (NUL first: PostgreSQL text cannot hold it; tabs and line
+ * breaks too, in single-line fields) and lone UTF-16 surrogates (not encodable as
+ * UTF-8) are refused in every free-text field.
+ */
+export function isPlainText(value: string): boolean {
+  for (let i = 0; i < value.length; i += 1) {
+    const code = value.charCodeAt(i);
+    if (code < 0x20 || code === 0x7f) {
+      return false;
+    }
+  }
+  return (value as string & { isWellFormed(): boolean }).isWellFormed();
+}
+
+/** A trimmed single-line free text of `min`–`max` characters with no control characters. */
+export function plainText(min: number, max: number) {
+  return z.string().trim().min(min).max(max).refine(isPlainText, {
+    message: 'must not contain control characters or invalid Unicode',
+  });
 }

@@ -1,5 +1,8 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
-import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
+import {
+  hasZodFastifySchemaValidationErrors,
+  isResponseSerializationError,
+} from 'fastify-type-provider-zod';
 import { AppError, type ErrorCode } from '../errors.ts';
 
 /** Every error code's HTTP status, once. A new code without a status does not compile. */
@@ -56,7 +59,10 @@ export function toErrorBody(error: AppError): ErrorBody {
 
 export function installErrorHandler(app: FastifyInstance): void {
   app.setNotFoundHandler((request, reply) => {
-    const error = new AppError('not_found', `no route ${request.method} ${request.url.split('?')[0]}`);
+    const error = new AppError(
+      'not_found',
+      `no route ${request.method} ${request.url.split('?')[0]}`,
+    );
     void reply.status(404).send(toErrorBody(error));
   });
   app.setErrorHandler((raw: FastifyError, request, reply) => {
@@ -69,7 +75,11 @@ export function installErrorHandler(app: FastifyInstance): void {
         message: v.message ?? 'is invalid',
       }));
       const first = issues[0];
-      error = new AppError('invalid_input', first ? `${first.path}: ${first.message}` : 'invalid request', { issues });
+      error = new AppError(
+        'invalid_input',
+        first ? `${first.path}: ${first.message}` : 'invalid request',
+        { issues },
+      );
     } else if (isResponseSerializationError(raw)) {
       request.log.error({ err: raw }, 'response did not match its schema');
       error = new AppError('internal', 'internal error');

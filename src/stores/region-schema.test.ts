@@ -55,14 +55,20 @@ async function violations(db: Queryable): Promise<string[]> {
     }
     for (const c of own) {
       if (!c.columns.includes('space_id')) {
-        problems.push(`${table.table_name}.${c.name}: ${c.type === 'f' ? 'foreign key' : 'key'} without space_id`);
+        problems.push(
+          `${table.table_name}.${c.name}: ${c.type === 'f' ? 'foreign key' : 'key'} without space_id`,
+        );
       }
       if (c.type === 'f' && !(c.referenced_columns ?? []).includes('space_id')) {
         problems.push(`${table.table_name}.${c.name}: references a key without space_id`);
       }
     }
   }
-  const uniqueIndexes = await db.query<{ table_name: string; index_name: string; columns: string[] }>(
+  const uniqueIndexes = await db.query<{
+    table_name: string;
+    index_name: string;
+    columns: string[];
+  }>(
     `SELECT t.relname AS table_name, i.relname AS index_name,
             ARRAY(SELECT a.attname::text FROM unnest(x.indkey) k JOIN pg_attribute a ON a.attrelid = x.indrelid AND a.attnum = k) AS columns
        FROM pg_index x
@@ -91,8 +97,14 @@ forEachEngine('region schema is Citus-ready', (env) => {
     try {
       const found = await violations(db);
       assert.ok(found.includes('kith_rule_probe: no space_id column'), found.join('\n'));
-      assert.ok(found.some((p) => p.startsWith('kith_rule_probe.kith_rule_probe_pkey')), found.join('\n'));
-      assert.ok(found.some((p) => p.startsWith('kith_rule_probe.kith_rule_probe_email_key')), found.join('\n'));
+      assert.ok(
+        found.some((p) => p.startsWith('kith_rule_probe.kith_rule_probe_pkey')),
+        found.join('\n'),
+      );
+      assert.ok(
+        found.some((p) => p.startsWith('kith_rule_probe.kith_rule_probe_email_key')),
+        found.join('\n'),
+      );
     } finally {
       await db.exec('DROP TABLE kith_rule_probe');
     }

@@ -13,7 +13,9 @@ export const storeIdentityDdl = `CREATE TABLE IF NOT EXISTS kith_store (
 
 export async function claimStoreIdentity(tx: Queryable, store: string): Promise<void> {
   await tx.query(storeIdentityDdl);
-  await tx.query('INSERT INTO kith_store (name) VALUES ($1) ON CONFLICT (singleton) DO NOTHING', [store]);
+  await tx.query('INSERT INTO kith_store (name) VALUES ($1) ON CONFLICT (singleton) DO NOTHING', [
+    store,
+  ]);
   await assertStoreIdentity(tx, store);
 }
 

@@ -21,9 +21,13 @@ async function tryConnect(url: string): Promise<string> {
 }
 
 forEachEngine('per-store PostgreSQL roles', (env, engine) => {
-  test('one store’s credentials cannot open another store’s database', { skip: engine === 'pglite' ? 'PGlite: each store is its own directory, with no roles' : false }, async () => {
+  test('one store’s credentials cannot open another store’s database', {
+    skip: engine === 'pglite' ? 'PGlite: each store is its own directory, with no roles' : false,
+  }, async () => {
     const { config } = env();
-    const names = allStoreNames(config.regions).filter((n) => ['platform', 'region_eu', 'region_us', 'hr', 'sales', 'support'].includes(n));
+    const names = allStoreNames(config.regions).filter((n) =>
+      ['platform', 'region_eu', 'region_us', 'hr', 'sales', 'support'].includes(n),
+    );
     for (const name of names) {
       await migrateStore(config, name);
     }
@@ -49,13 +53,19 @@ forEachEngine('per-store PostgreSQL roles', (env, engine) => {
         if (own === other) {
           assert.equal(outcome, 'connected', `${own} opens its own database`);
         } else {
-          assert.match(outcome, /permission denied for database/, `${own}'s role must not open ${other}`);
+          assert.match(
+            outcome,
+            /permission denied for database/,
+            `${own}'s role must not open ${other}`,
+          );
         }
       }
     }
   });
 
-  test('a store role cannot create tables or touch the migration ledger', { skip: engine === 'pglite' ? 'PGlite has no roles' : false }, async () => {
+  test('a store role cannot create tables or touch the migration ledger', {
+    skip: engine === 'pglite' ? 'PGlite has no roles' : false,
+  }, async () => {
     const { stores } = env();
     const platform = await stores.platform();
     await assert.rejects(platform.query('CREATE TABLE intruder (id int)'), /permission denied/);

@@ -9,7 +9,11 @@ forEachEngine('stores', (env) => {
     const platform = await stores.platform();
     const eu = await stores.region('eu');
     const hr = await stores.department('hr');
-    for (const [db, name] of [[platform, 'platform'], [eu, 'region_eu'], [hr, 'hr']] as const) {
+    for (const [db, name] of [
+      [platform, 'platform'],
+      [eu, 'region_eu'],
+      [hr, 'hr'],
+    ] as const) {
       const { rows } = await db.query<{ name: string }>('SELECT name FROM kith_store');
       assert.deepEqual(rows, [{ name }]);
     }
@@ -19,9 +23,13 @@ forEachEngine('stores', (env) => {
 
   test('a region store refuses a Space of another region', async () => {
     const eu = await env().stores.region('eu');
-    await eu.query(`INSERT INTO spaces (space_id, region, country) VALUES ($1, 'eu', 'FR')`, [randomUUID()]);
+    await eu.query(`INSERT INTO spaces (space_id, region, country) VALUES ($1, 'eu', 'FR')`, [
+      randomUUID(),
+    ]);
     await assert.rejects(
-      eu.query(`INSERT INTO spaces (space_id, region, country) VALUES ($1, 'us', 'US')`, [randomUUID()]),
+      eu.query(`INSERT INTO spaces (space_id, region, country) VALUES ($1, 'us', 'US')`, [
+        randomUUID(),
+      ]),
       /residency: Space .* belongs to region us, this store holds region eu/,
     );
   });

@@ -97,20 +97,31 @@ async function openStore(config: Config, name: StoreName): Promise<Database> {
   }
   let url = location.adminUrl;
   if (location.provisioned) {
-    const password = await new DatabaseRoleSecrets(config.dataDir).passwordOf(location.provisioned.role);
+    const password = await new DatabaseRoleSecrets(config.dataDir).passwordOf(
+      location.provisioned.role,
+    );
     if (!password) {
-      throw new AppError('unavailable', `store ${name} has no database role yet: run kith init (or kith migrate)`);
+      throw new AppError(
+        'unavailable',
+        `store ${name} has no database role yet: run kith init (or kith migrate)`,
+      );
     }
     url = withCredentials(location.adminUrl, location.provisioned.role, password);
   }
   const db = await openPostgresDatabase(name, url).catch((error: unknown) => {
-    throw new AppError('unavailable', `store ${name}: cannot connect to PostgreSQL: ${String(error)}`);
+    throw new AppError(
+      'unavailable',
+      `store ${name}: cannot connect to PostgreSQL: ${String(error)}`,
+    );
   });
   try {
     await assertStoreIdentity(db, name);
     const pending = await pendingMigrations(db, kind, name);
     if (pending.length > 0) {
-      throw new AppError('unavailable', `store ${name} is behind by ${pending.length} migration(s): run kith migrate`);
+      throw new AppError(
+        'unavailable',
+        `store ${name} is behind by ${pending.length} migration(s): run kith migrate`,
+      );
     }
   } catch (error) {
     await db.close();
@@ -136,7 +147,11 @@ export async function migrateStore(config: Config, name: StoreName): Promise<str
     }
   }
   if (location.provisioned) {
-    await provisionDatabaseAndRole(location.adminUrl, location.provisioned, new DatabaseRoleSecrets(config.dataDir));
+    await provisionDatabaseAndRole(
+      location.adminUrl,
+      location.provisioned,
+      new DatabaseRoleSecrets(config.dataDir),
+    );
   }
   const db = await openPostgresDatabase(name, location.adminUrl, { maxConnections: 1 });
   try {

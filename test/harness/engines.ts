@@ -13,9 +13,13 @@ export function forEachEngine(
 ): void {
   for (const engine of ['pglite', 'postgres'] as const) {
     if (engine === 'postgres' && !testDatabaseUrl()) {
-      test(`${title} [postgres]`, {
-        skip: 'PostgreSQL not available: install postgresql or set KITH_TEST_DATABASE_URL',
-      }, () => undefined);
+      test(
+        `${title} [postgres]`,
+        {
+          skip: 'PostgreSQL not available: install postgresql or set KITH_TEST_DATABASE_URL',
+        },
+        () => undefined,
+      );
       continue;
     }
     describe(`${title} [${engine}]`, () => {

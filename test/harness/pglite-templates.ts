@@ -22,7 +22,10 @@ function templateVersion(): Promise<string> {
       }
     }
     const pglite = JSON.parse(
-      await readFile(join(repoRoot, 'node_modules', '@electric-sql', 'pglite', 'package.json'), 'utf8'),
+      await readFile(
+        join(repoRoot, 'node_modules', '@electric-sql', 'pglite', 'package.json'),
+        'utf8',
+      ),
     ) as { version: string };
     return hash.update(pglite.version).digest('hex').slice(0, 16);
   })();

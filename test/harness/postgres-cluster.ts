@@ -1,9 +1,9 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
 
 /**
  * A throwaway PostgreSQL cluster for the test run: `initdb` into a temporary
@@ -75,9 +75,31 @@ export async function startPostgresCluster(): Promise<PostgresCluster | undefine
       execFileSync(file, args, { stdio: 'pipe' });
     }
   };
-  run('initdb', ['-D', dataDir, '-U', 'kith_admin', '--auth=scram-sha-256', `--pwfile=${pwfile}`, '-E', 'UTF8', '--locale=C.UTF-8', '--no-sync']);
+  run('initdb', [
+    '-D',
+    dataDir,
+    '-U',
+    'kith_admin',
+    '--auth=scram-sha-256',
+    `--pwfile=${pwfile}`,
+    '-E',
+    'UTF8',
+    '--locale=C.UTF-8',
+    '--no-sync',
+  ]);
   const options = `-c listen_addresses=127.0.0.1 -c port=${port} -c unix_socket_directories=${root} -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300 -c shared_buffers=128MB`;
-  run('pg_ctl', ['-D', dataDir, '-o', options, '-l', join(root, 'server.log'), '-w', '-t', '60', 'start']);
+  run('pg_ctl', [
+    '-D',
+    dataDir,
+    '-o',
+    options,
+    '-l',
+    join(root, 'server.log'),
+    '-w',
+    '-t',
+    '60',
+    'start',
+  ]);
   return {
     adminUrl: `postgres://kith_admin:${password}@127.0.0.1:${port}/postgres`,
     stop() {

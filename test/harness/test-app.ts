@@ -31,7 +31,10 @@ export interface TestApp {
   /** A new account, logged in. */
   user(name?: string): Promise<TestUser>;
   /** A new Space owned (superadmin) by `owner`; `members` join with their roles. */
-  space(owner: TestUser, options?: { country?: string; members?: [TestUser, SpaceRole][] }): Promise<string>;
+  space(
+    owner: TestUser,
+    options?: { country?: string; members?: [TestUser, SpaceRole][] },
+  ): Promise<string>;
   /** An API request as `user` (or anonymous). */
   request(
     user: TestUser | null,
@@ -76,8 +79,15 @@ export async function createTestApp(env: TestEnv): Promise<TestApp> {
       counter += 1;
       const email = `user${counter}.${Date.now().toString(36)}@example.org`;
       const password = `correct horse battery ${counter}`;
-      const created = await services.identity.createUser(operatorCaller(), { email, name, password });
-      const session = await services.identity.login({ email, password }, { device: 'kith-tests/1.0', ip: '127.0.0.1' });
+      const created = await services.identity.createUser(operatorCaller(), {
+        email,
+        name,
+        password,
+      });
+      const session = await services.identity.login(
+        { email, password },
+        { device: 'kith-tests/1.0', ip: '127.0.0.1' },
+      );
       return { id: created.id, email, name, password, token: session.token };
     },
     async space(owner, options = {}) {
@@ -90,7 +100,10 @@ export async function createTestApp(env: TestEnv): Promise<TestApp> {
       }
       const spaceId = (response.json() as { id: string }).id;
       for (const [member, role] of options.members ?? []) {
-        const added = await request(owner, 'POST', `/api/v1/spaces/${spaceId}/members`, { email: member.email, role });
+        const added = await request(owner, 'POST', `/api/v1/spaces/${spaceId}/members`, {
+          email: member.email,
+          role,
+        });
         if (added.statusCode !== 201) {
           throw new Error(`member add failed: ${added.statusCode} ${added.body}`);
         }

@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { type Config, loadConfig } from '../../src/config.ts';
-import { storeLocation, withDatabase } from '../../src/stores/store-locations.ts';
 import type { Database } from '../../src/stores/database.ts';
 import { openPostgresDatabase } from '../../src/stores/postgres-database.ts';
+import { storeLocation, withDatabase } from '../../src/stores/store-locations.ts';
 import type { Department, StoreName } from '../../src/stores/store-names.ts';
 import { migrateStore, Stores } from '../../src/stores/stores.ts';
 import { clonePGliteTemplate } from './pglite-templates.ts';
@@ -53,7 +53,9 @@ export async function createTestEnv(
     const stores = new Stores(config, {
       prepareStore: (name) => {
         const location = storeLocation(config, name);
-        return location.engine === 'pglite' ? clonePGliteTemplate(name, location.directory) : Promise.resolve();
+        return location.engine === 'pglite'
+          ? clonePGliteTemplate(name, location.directory)
+          : Promise.resolve();
       },
     });
     return {
@@ -120,11 +122,17 @@ async function dropPrefixed(adminUrl: string, prefix: string): Promise<void> {
   await client.connect();
   try {
     const like = `${prefix}\\_%`;
-    const dbs = await client.query<{ datname: string }>('SELECT datname FROM pg_database WHERE datname LIKE $1', [like]);
+    const dbs = await client.query<{ datname: string }>(
+      'SELECT datname FROM pg_database WHERE datname LIKE $1',
+      [like],
+    );
     for (const { datname } of dbs.rows) {
       await client.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
     }
-    const roles = await client.query<{ rolname: string }>('SELECT rolname FROM pg_roles WHERE rolname LIKE $1', [like]);
+    const roles = await client.query<{ rolname: string }>(
+      'SELECT rolname FROM pg_roles WHERE rolname LIKE $1',
+      [like],
+    );
     for (const { rolname } of roles.rows) {
       await client.query(`DROP ROLE IF EXISTS "${rolname}"`);
     }

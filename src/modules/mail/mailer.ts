@@ -31,9 +31,13 @@ export class OutboxMailer implements Mailer {
       `Subject: ${message.subject.replace(/[\r\n]/g, ' ')}`,
       'Content-Type: text/plain; charset=utf-8',
     ];
-    await writeFile(join(this.directory, `${Date.now()}-${id}.eml`), `${headers.join('\r\n')}\r\n\r\n${message.text}\r\n`, {
-      mode: 0o600,
-    });
+    await writeFile(
+      join(this.directory, `${Date.now()}-${id}.eml`),
+      `${headers.join('\r\n')}\r\n\r\n${message.text}\r\n`,
+      {
+        mode: 0o600,
+      },
+    );
   }
 }
 

@@ -7,6 +7,7 @@ export const spaceRoles = ['superadmin', 'admin', 'organizer', 'volunteer'] as c
 export type SpaceRole = (typeof spaceRoles)[number];
 
 export const spaceActions = [
+  'space.read',
   'contacts.read',
   'contacts.create',
   'contacts.edit',
@@ -33,10 +34,17 @@ export type SpaceAction = (typeof spaceActions)[number];
  */
 export type Permission = 'all' | 'own' | 'notSuperadmins' | 'none';
 
-const row = (superadmin: Permission, admin: Permission, organizer: Permission, volunteer: Permission) =>
-  ({ superadmin, admin, organizer, volunteer }) as const satisfies Record<SpaceRole, Permission>;
+const row = (
+  superadmin: Permission,
+  admin: Permission,
+  organizer: Permission,
+  volunteer: Permission,
+) => ({ superadmin, admin, organizer, volunteer }) as const satisfies Record<SpaceRole, Permission>;
 
 export const spacePolicy: Readonly<Record<SpaceAction, Readonly<Record<SpaceRole, Permission>>>> = {
+  // Every member sees the Space itself (name, country, region, their own role):
+  // SPEC 4.1 gives each of the four roles a place in it.
+  'space.read': row('all', 'all', 'all', 'all'),
   'contacts.read': row('all', 'all', 'all', 'own'),
   'contacts.create': row('all', 'all', 'all', 'all'),
   'contacts.edit': row('all', 'all', 'all', 'own'),

@@ -1,0 +1,145 @@
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import type { Caller } from '../../context.ts';
+import { AppError } from '../../errors.ts';
+import { decodeCursor, encodeCursor } from '../../http/common-schemas.ts';
+import type { ServiceDeps } from '../../services.ts';
+import { insertMembership } from './member.repository.ts';
+import { regionForCountry } from './residency.ts';
+import { insertSpace, listSpacesOfUser } from './space.repository.ts';
+import { isUuid, SpaceAccess } from './space-access.ts';
+import { insertSpaceHome } from './space-home.repository.ts';
+import type { SpaceRole } from './space-policy.ts';
+import { type SpaceView, toSpaceView } from './space-presenter.ts';
+
+export type { SpaceView } from './space-presenter.ts';
+
+export type SpaceOfMember = SpaceView & { role: SpaceRole };
+
+const spaceCursor = z.tuple([z.iso.datetime(), z.uuid()]);
+
+/** Creating Spaces where their residency says, and listing the caller's Spaces. */
+export class SpacesService {
+  private readonly access: SpaceAccess;
+
+  constructor(private readonly deps: ServiceDeps) {
+    this.access = new SpaceAccess(deps);
+  }
+
+  /**
+   * Creates a Space in the region its country maps to. A user creating it becomes
+   * its superadmin; the CLI (a system caller) names the owner instead.
+   */
+  async create(
+    caller: Caller,
+    input: { name: string; country: string },
+    owner?: { userId: string },
+  ): Promise<SpaceView> {
+    const ownerId = ownerOf(caller, owner);
+    const name = input.name.trim();
+    if (name.length < 1 || name.length > 200) {
+      throw new AppError('invalid_input', 'a Space name is 1 to 200 characters', {
+        path: ['body', 'name'],
+      });
+    }
+    if (!/^[A-Za-z]{2}$/.test(input.country)) {
+      throw new AppError('invalid_input', 'country must be a two-letter ISO 3166-1 code, e.g. FR', {
+        path: ['body', 'country'],
+      });
+    }
+    const country = input.country.toUpperCase();
+    const region = regionForCountry(this.deps.config.residency, country);
+    // Opened first, so an unreachable region fails before anything is registered.
+    const home = await this.deps.stores.region(region);
+    const platform = await this.deps.stores.platform();
+    const id = randomUUID();
+    const createdAt = this.deps.clock();
+    // No transaction spans two stores. The home row is written inside the platform
+    // transaction, before it commits: a region failure rolls the registry back. If
+    // the platform commit itself fails after that, an orphan home row stays in the
+    // region store; it is harmless (an opaque id, no data, unreachable by any API).
+    try {
+      return await platform.transaction(async (tx) => {
+        const row = await insertSpace(tx, {
+          id,
+          name,
+          country,
+          region,
+          createdBy: ownerId,
+          createdAt,
+        });
+        await insertMembership(tx, {
+          spaceId: id,
+          userId: ownerId,
+          role: 'superadmin',
+          at: createdAt,
+        });
+        await insertSpaceHome(home, { spaceId: id, region, country, createdAt });
+        return toSpaceView(row);
+      });
+    } catch (error) {
+      if (isForeignKeyViolation(error)) {
+        throw new AppError(
+          'not_found',
+          'the owner account does not exist: create it first (kith users create)',
+        );
+      }
+      throw error;
+    }
+  }
+
+  /** The caller's Spaces with their role, oldest first, one page. */
+  async listForCaller(
+    caller: Caller,
+    page: { limit: number; cursor?: string | undefined },
+  ): Promise<{ items: SpaceOfMember[]; nextCursor: string | null }> {
+    if (caller.actor.type !== 'user') {
+      return { items: [], nextCursor: null };
+    }
+    const after = decodeCursor(page.cursor, spaceCursor);
+    const rows = await listSpacesOfUser(await this.deps.stores.platform(), caller.actor.id, {
+      limit: page.limit + 1,
+      after: after && { createdAt: new Date(after[0]), id: after[1] },
+    });
+    const items = rows.slice(0, page.limit).map((row) => ({ ...toSpaceView(row), role: row.role }));
+    const last = items.at(-1);
+    const nextCursor =
+      rows.length > page.limit && last ? encodeCursor([last.createdAt, last.id]) : null;
+    return { items, nextCursor };
+  }
+
+  /** One of the caller's Spaces with their role; not_found when they are not a member. */
+  async get(caller: Caller, spaceId: string): Promise<SpaceOfMember> {
+    const { space, role } = await this.access.require(caller, spaceId, 'space.read');
+    return { ...space, role };
+  }
+}
+
+function ownerOf(caller: Caller, owner: { userId: string } | undefined): string {
+  if (caller.actor.type === 'user') {
+    return caller.actor.id;
+  }
+  if (caller.actor.type === 'system' && owner) {
+    if (!isUuid(owner.userId)) {
+      throw new AppError(
+        'not_found',
+        'the owner account does not exist: create it first (kith users create)',
+      );
+    }
+    return owner.userId;
+  }
+  if (caller.actor.type === 'system') {
+    throw new AppError(
+      'invalid_input',
+      'a Space needs an owner: name the account that becomes its superadmin',
+    );
+  }
+  throw new AppError('forbidden', 'staff cannot create Spaces: a Space is created by its owner');
+}
+
+/** PostgreSQL's foreign_key_violation, as both engines report it. */
+function isForeignKeyViolation(error: unknown): boolean {
+  return (
+    typeof error === 'object' && error !== null && (error as { code?: unknown }).code === '23503'
+  );
+}
