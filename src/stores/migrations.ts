@@ -100,7 +100,10 @@ export async function migrate(
     const pending = await pendingMigrations(tx, kind, store);
     for (const migration of pending) {
       await tx.exec(migration.sql).catch((error: unknown) => {
-        throw new AppError('internal', `store ${store}: migration ${migration.name} failed: ${String(error)}`);
+        throw new AppError(
+          'internal',
+          `store ${store}: migration ${migration.name} failed: ${String(error)}`,
+        );
       });
       await tx.query('INSERT INTO kith_schema_migrations (name, checksum) VALUES ($1, $2)', [
         migration.name,

@@ -34,13 +34,17 @@ export async function provisionDatabaseAndRole(
 ): Promise<void> {
   const { password } = await secrets.ensure(target.role);
   await withClient(withDatabase(adminUrl, 'postgres'), async (client) => {
-    const db = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [target.database]);
+    const db = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [
+      target.database,
+    ]);
     if (db.rowCount === 0) {
-      await client.query(`CREATE DATABASE ${ident(target.database)}`).catch((error: { code?: string }) => {
-        if (error.code !== '42P04') {
-          throw error;
-        }
-      });
+      await client
+        .query(`CREATE DATABASE ${ident(target.database)}`)
+        .catch((error: { code?: string }) => {
+          if (error.code !== '42P04') {
+            throw error;
+          }
+        });
     }
     const role = await client.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [target.role]);
     const verb = role.rowCount === 0 ? 'CREATE' : 'ALTER';
@@ -48,12 +52,18 @@ export async function provisionDatabaseAndRole(
       `${verb} ROLE ${ident(target.role)} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOINHERIT PASSWORD ${literal(password)}`,
     );
     await client.query(`REVOKE ALL ON DATABASE ${ident(target.database)} FROM PUBLIC`);
-    await client.query(`GRANT CONNECT, TEMPORARY ON DATABASE ${ident(target.database)} TO ${ident(target.role)}`);
+    await client.query(
+      `GRANT CONNECT, TEMPORARY ON DATABASE ${ident(target.database)} TO ${ident(target.role)}`,
+    );
   });
 }
 
 /** Grants the store's role what `privileges.ts` allows on every table, after migrations. */
-export async function grantTablePrivileges(tx: Transaction, kind: StoreKind, role: string): Promise<void> {
+export async function grantTablePrivileges(
+  tx: Transaction,
+  kind: StoreKind,
+  role: string,
+): Promise<void> {
   const r = ident(role);
   await tx.exec(`REVOKE CREATE ON SCHEMA public FROM PUBLIC;
     GRANT USAGE ON SCHEMA public TO ${r};
@@ -66,7 +76,9 @@ export async function grantTablePrivileges(tx: Transaction, kind: StoreKind, rol
   const present = new Set(rows.map((row) => row.tablename));
   for (const [table, privileges] of Object.entries(tablePrivileges[kind])) {
     if (present.has(table)) {
-      await tx.exec(`REVOKE ALL ON TABLE ${ident(table)} FROM ${r}; GRANT ${privileges} ON TABLE ${ident(table)} TO ${r};`);
+      await tx.exec(
+        `REVOKE ALL ON TABLE ${ident(table)} FROM ${r}; GRANT ${privileges} ON TABLE ${ident(table)} TO ${r};`,
+      );
     }
   }
 }
