@@ -74,3 +74,11 @@ export async function replacePasswordHash(
     [change.id, change.from, change.to, change.at],
   );
 }
+
+/** Whether any account exists: before the first, the operator has not set up yet. */
+export async function anyAccountExists(db: Queryable): Promise<boolean> {
+  const { rows } = await db.query<{ present: boolean }>(
+    'SELECT EXISTS (SELECT 1 FROM users) AS present',
+  );
+  return rows[0]?.present === true;
+}

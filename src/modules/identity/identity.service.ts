@@ -6,6 +6,7 @@ import type { ServiceDeps } from '../../services.ts';
 import type { Queryable } from '../../stores/database.ts';
 import {
   type AccountRow,
+  anyAccountExists,
   findAccountByEmail,
   findAccountById,
   insertAccount,
@@ -242,6 +243,11 @@ export class IdentityService {
   }
 
   /** The account with this email, in any case. */
+  /** Whether any account exists yet (the server prints first-login help until one does). */
+  async hasAnyUser(): Promise<boolean> {
+    return anyAccountExists(await this.platform());
+  }
+
   async findUserByEmail(email: string): Promise<UserView | undefined> {
     const parsed = emailAddress.safeParse(email);
     if (!parsed.success) {

@@ -1,0 +1,46 @@
+import type { Command } from 'commander';
+import type { Config } from '../config.ts';
+import { storeLocation } from '../stores/store-locations.ts';
+import { allStoreNames } from '../stores/store-names.ts';
+import { globalOptionsOf } from './global-options.ts';
+import { configOf, loadStoresAndServices, withDataDirectory } from './installation.ts';
+import { migrationReport } from './migration-report.ts';
+import { Output } from './output.ts';
+
+/** `kith init`: the data directory, its secrets and every store, at the latest schema; idempotent. */
+export function registerInitCommand(program: Command): void {
+  program
+    .command('init')
+    .description('create the data directory and every store at the latest schema (idempotent)')
+    .action(async (_options: unknown, command: Command) => {
+      const output = new Output(globalOptionsOf(command).json);
+      const config = configOf(command);
+      const { migrateAll } = await loadStoresAndServices();
+      // The installation's key files (history signing, backup encryption) will be
+      // created here, before the stores, by later issues. On PostgreSQL, migrating
+      // a store first creates its database and its login role.
+      const { created, stores } = await withDataDirectory(config, command, async (directory) => ({
+        created: directory.created,
+        stores: await migrateAll(config),
+      }));
+      const engine = engineLabel(config);
+      output.result({ dataDir: config.dataDir, created, stores }, [
+        `${created ? 'Created' : 'Using'} data directory ${config.dataDir}`,
+        `Stores, ${engine}:`,
+        ...migrationReport(stores),
+        'Ready: start the server with kith serve (or npm start).',
+      ]);
+    });
+}
+
+function engineLabel(config: Config): string {
+  const engines = new Set(
+    allStoreNames(config.regions).map((name) => storeLocation(config, name).engine),
+  );
+  if (engines.size > 1) {
+    return 'embedded (PGlite) and PostgreSQL';
+  }
+  return engines.has('postgres')
+    ? 'PostgreSQL'
+    : `embedded (PGlite, under ${config.dataDir}/stores)`;
+}
