@@ -30,7 +30,7 @@ forEachEngine('the HTTP app', (env) => {
     }
     const page = await t.request(null, 'GET', '/api/docs/');
     assert.equal(page.statusCode, 200);
-    assert.match(page.headers['content-type'] ?? '', /text\/html/);
+    assert.match(String(page.headers['content-type'] ?? ''), /text\/html/);
   });
 
   test('every API route documents its request and its answers', () => {

@@ -6,7 +6,6 @@ import { firstLoginInstructions } from './cli/first-login.ts';
 import type { Config } from './config.ts';
 import { AppError } from './errors.ts';
 import { createServices } from './services.ts';
-import type { Queryable } from './stores/database.ts';
 import { Stores } from './stores/stores.ts';
 
 /** A listening server. */
