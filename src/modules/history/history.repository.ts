@@ -1,0 +1,437 @@
+import type { Queryable } from '../../stores/database.ts';
+
+/**
+ * The only SQL of the history module. Every function takes the Space's id: there
+ * is no read or write of history across Spaces. Rows cross as plain objects;
+ * byte strings come back as Uint8Array (PGlite) or Buffer (pg), both handled by
+ * `bytes()`.
+ */
+export interface ChainHead {
+  readonly seq: number;
+  readonly hash: Buffer;
+}
+
+/** An entry as stored (`history_entries`). */
+export interface EntryRow {
+  readonly seq: number;
+  readonly at: Date;
+  readonly actor: unknown;
+  readonly action: string;
+  readonly target_type: string;
+  readonly target_id: string;
+  readonly changes: unknown;
+  readonly source: string;
+  readonly device: string | null;
+  readonly ip: string | null;
+  readonly import_id: string | null;
+  readonly format_version: number;
+  readonly prev_hash: Uint8Array;
+  readonly hash: Uint8Array;
+}
+
+/** A value as stored (`history_values`). */
+export interface ValueRow {
+  readonly seq: number;
+  readonly idx: number;
+  readonly side: 'from' | 'to';
+  readonly salt: Uint8Array;
+  readonly value: unknown;
+}
+
+/** An entry to insert: hashes and digests already computed, hex-encoded. */
+export interface NewEntryRow {
+  seq: number;
+  at: string;
+  actor: unknown;
+  action: string;
+  target_type: string;
+  target_id: string;
+  changes: unknown;
+  source: string;
+  device: string | null;
+  ip: string | null;
+  import_id: string | null;
+  format_version: number;
+  prev_hash: string;
+  hash: string;
+}
+
+export interface NewValueRow {
+  seq: number;
+  idx: number;
+  side: 'from' | 'to';
+  salt: string;
+  /** The canonical JSON of the value: stored as what was digested. */
+  value: string;
+  subject_id: string | null;
+}
+
+/** Zero-copy view of a bytea as a Buffer, whatever the driver returned. */
+export function bytes(value: Uint8Array): Buffer {
+  return Buffer.isBuffer(value)
+    ? value
+    : Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+}
+
+/**
+ * Locks the Space's chain head for the rest of the transaction, creating it at
+ * seq 0 on the Space's first append. Concurrent appenders of the Space wait here.
+ */
+export async function lockHead(
+  tx: Queryable,
+  spaceId: string,
+  genesis: Buffer,
+): Promise<ChainHead> {
+  await tx.query(
+    `INSERT INTO history_heads (space_id, seq, hash) VALUES ($1, 0, $2) ON CONFLICT (space_id) DO NOTHING`,
+    [spaceId, genesis],
+  );
+  const { rows } = await tx.query<{ seq: number; hash: Uint8Array }>(
+    'SELECT seq, hash FROM history_heads WHERE space_id = $1 FOR UPDATE',
+    [spaceId],
+  );
+  const row = rows[0];
+  if (!row) {
+    throw new Error(`history head of Space ${spaceId} vanished while locked`);
+  }
+  return { seq: row.seq, hash: bytes(row.hash) };
+}
+
+export async function moveHead(tx: Queryable, spaceId: string, head: ChainHead): Promise<void> {
+  await tx.query('UPDATE history_heads SET seq = $2, hash = $3 WHERE space_id = $1', [
+    spaceId,
+    head.seq,
+    head.hash,
+  ]);
+}
+
+/** One multi-row INSERT: the rows travel as one JSON document, whatever their number. */
+export async function insertEntries(
+  tx: Queryable,
+  spaceId: string,
+  rows: readonly NewEntryRow[],
+): Promise<void> {
+  await tx.query(
+    `INSERT INTO history_entries (space_id, seq, at, actor, action, target_type, target_id, changes,
+                                  source, device, ip, import_id, format_version, prev_hash, hash)
+     SELECT $1::uuid, r.seq, r.at, r.actor, r.action, r.target_type, r.target_id, r.changes,
+            r.source, r.device, r.ip, r.import_id, r.format_version, decode(r.prev_hash, 'hex'), decode(r.hash, 'hex')
+       FROM jsonb_to_recordset($2::jsonb) AS r(seq bigint, at timestamptz, actor jsonb, action text,
+            target_type text, target_id text, changes jsonb, source text, device text, ip text,
+            import_id uuid, format_version smallint, prev_hash text, hash text)`,
+    [spaceId, JSON.stringify(rows)],
+  );
+}
+
+export async function insertValues(
+  tx: Queryable,
+  spaceId: string,
+  rows: readonly NewValueRow[],
+): Promise<void> {
+  await tx.query(
+    `INSERT INTO history_values (space_id, seq, idx, side, salt, value, subject_id)
+     SELECT $1::uuid, r.seq, r.idx, r.side, decode(r.salt, 'hex'), r.value::jsonb, r.subject_id
+       FROM jsonb_to_recordset($2::jsonb) AS r(seq bigint, idx smallint, side text, salt text, value text, subject_id text)`,
+    [spaceId, JSON.stringify(rows)],
+  );
+}
+
+/**
+ * The head and the highest stored seq, read by one statement (one snapshot), so
+ * that a concurrent append cannot make them disagree.
+ */
+export async function readHeadAndLastSeq(
+  db: Queryable,
+  spaceId: string,
+): Promise<{ head: ChainHead | null; lastSeq: number | null }> {
+  const { rows } = await db.query<{
+    seq: number | null;
+    hash: Uint8Array | null;
+    last_seq: number | null;
+  }>(
+    `SELECT h.seq, h.hash, (SELECT max(e.seq) FROM history_entries e WHERE e.space_id = $1) AS last_seq
+       FROM (SELECT 1) AS one
+       LEFT JOIN history_heads h ON h.space_id = $1`,
+    [spaceId],
+  );
+  const row = rows[0];
+  const head =
+    row?.seq !== null && row?.seq !== undefined && row.hash
+      ? { seq: row.seq, hash: bytes(row.hash) }
+      : null;
+  return { head, lastSeq: row?.last_seq ?? null };
+}
+
+const entryColumnNames = [
+  'seq',
+  'at',
+  'actor',
+  'action',
+  'target_type',
+  'target_id',
+  'changes',
+  'source',
+  'device',
+  'ip',
+  'import_id',
+  'format_version',
+  'prev_hash',
+  'hash',
+];
+const entryColumns = entryColumnNames.join(', ');
+
+/** Entries with `afterSeq < seq <= throughSeq`, in seq order, at most `limit` (keyset paging). */
+export async function readEntryPage(
+  db: Queryable,
+  spaceId: string,
+  afterSeq: number,
+  throughSeq: number,
+  limit: number,
+): Promise<EntryRow[]> {
+  const { rows } = await db.query<EntryRow>(
+    `SELECT ${entryColumns} FROM history_entries
+      WHERE space_id = $1 AND seq > $2 AND seq <= $3 ORDER BY seq LIMIT $4`,
+    [spaceId, afterSeq, throughSeq, limit],
+  );
+  return rows;
+}
+
+/** Values of the entries with `afterSeq < seq <= throughSeq`, in (seq, idx, side) order. */
+export async function readValuePage(
+  db: Queryable,
+  spaceId: string,
+  afterSeq: number,
+  throughSeq: number,
+): Promise<ValueRow[]> {
+  const { rows } = await db.query<ValueRow>(
+    `SELECT seq, idx, side, salt, value FROM history_values
+      WHERE space_id = $1 AND seq > $2 AND seq <= $3 ORDER BY seq, idx, side`,
+    [spaceId, afterSeq, throughSeq],
+  );
+  return rows;
+}
+
+/**
+ * An entry for verification, as one JSON array: [seq, atEpochMs, actor, action,
+ * targetType, targetId, changes, source, device, ip, importId, formatVersion,
+ * prevHashHex, hashHex]. A value: [seq, idx, side, saltHex, value].
+ */
+export type EntryTuple = [
+  number,
+  number,
+  unknown,
+  string,
+  string,
+  string,
+  unknown,
+  string,
+  string | null,
+  string | null,
+  string | null,
+  number,
+  string,
+  string,
+];
+export type ValueTuple = [number, number, 'from' | 'to', string, unknown];
+
+/**
+ * The entries (`afterSeq < seq <= throughSeq`) and their values for the verifier,
+ * each aggregated by the database into one JSON document: one row to decode
+ * instead of thousands (row decoding dominates on PGlite), parsed by one
+ * JSON.parse. Both queries run at once where the engine allows.
+ */
+export async function readVerificationPage(
+  db: Queryable,
+  spaceId: string,
+  afterSeq: number,
+  throughSeq: number,
+): Promise<{ entries: EntryTuple[]; values: ValueTuple[] }> {
+  const params = [spaceId, afterSeq, throughSeq];
+  const [entries, values] = await Promise.all([
+    db.query<{ page: string | null }>(
+      `SELECT json_agg(json_build_array(seq, floor(extract(epoch FROM at) * 1000), actor, action, target_type,
+                target_id, changes, source, device, ip, import_id, format_version,
+                encode(prev_hash, 'hex'), encode(hash, 'hex')) ORDER BY seq)::text AS page
+         FROM history_entries WHERE space_id = $1 AND seq > $2 AND seq <= $3`,
+      params,
+    ),
+    db.query<{ page: string | null }>(
+      `SELECT json_agg(json_build_array(seq, idx, side, encode(salt, 'hex'), value) ORDER BY seq, idx, side)::text AS page
+         FROM history_values WHERE space_id = $1 AND seq > $2 AND seq <= $3`,
+      params,
+    ),
+  ]);
+  return {
+    entries: JSON.parse(entries.rows[0]?.page ?? '[]') as EntryTuple[],
+    values: JSON.parse(values.rows[0]?.page ?? '[]') as ValueTuple[],
+  };
+}
+
+/** Deletes every value of one data subject in one Space; returns how many. */
+export async function deleteSubjectValues(
+  tx: Queryable,
+  spaceId: string,
+  subjectId: string,
+): Promise<number> {
+  const result = await tx.query(
+    'DELETE FROM history_values WHERE space_id = $1 AND subject_id = $2',
+    [spaceId, subjectId],
+  );
+  return result.rowCount;
+}
+
+/** A checkpoint as stored (`history_checkpoints`). */
+export interface CheckpointRow {
+  readonly seq: number;
+  readonly hash: Uint8Array;
+  readonly signed_at: Date;
+  readonly key_id: string;
+  readonly signature: Uint8Array;
+}
+
+/** Inserts a checkpoint; a second signer of the same head (two schedulers) changes nothing. */
+export async function insertCheckpoint(
+  db: Queryable,
+  spaceId: string,
+  checkpoint: { seq: number; hash: Buffer; signedAt: Date; keyId: string; signature: Buffer },
+): Promise<void> {
+  await db.query(
+    `INSERT INTO history_checkpoints (space_id, seq, hash, signed_at, key_id, signature)
+     VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (space_id, seq) DO NOTHING`,
+    [
+      spaceId,
+      checkpoint.seq,
+      checkpoint.hash,
+      checkpoint.signedAt,
+      checkpoint.keyId,
+      checkpoint.signature,
+    ],
+  );
+}
+
+/** Every checkpoint of the Space, oldest first. */
+export async function readCheckpoints(db: Queryable, spaceId: string): Promise<CheckpointRow[]> {
+  const { rows } = await db.query<CheckpointRow>(
+    `SELECT seq, hash, signed_at, key_id, signature FROM history_checkpoints
+      WHERE space_id = $1 ORDER BY seq`,
+    [spaceId],
+  );
+  return rows;
+}
+
+export async function readLastCheckpoint(
+  db: Queryable,
+  spaceId: string,
+): Promise<CheckpointRow | null> {
+  const { rows } = await db.query<CheckpointRow>(
+    `SELECT seq, hash, signed_at, key_id, signature FROM history_checkpoints
+      WHERE space_id = $1 ORDER BY seq DESC LIMIT 1`,
+    [spaceId],
+  );
+  return rows[0] ?? null;
+}
+
+/** Spaces of this region store whose head moved past their last checkpoint. */
+export async function readSpacesDueForCheckpoint(db: Queryable): Promise<string[]> {
+  const { rows } = await db.query<{ space_id: string }>(
+    `SELECT h.space_id FROM history_heads h
+      WHERE h.seq > coalesce((SELECT max(c.seq) FROM history_checkpoints c WHERE c.space_id = h.space_id), 0)
+      ORDER BY h.space_id`,
+  );
+  return rows.map((row) => row.space_id);
+}
+
+/**
+ * Regions that hold at least one Space, from the platform registry: the daily
+ * checkpoint job opens only those region stores.
+ */
+export async function readRegionsInUse(platform: Queryable): Promise<string[]> {
+  const { rows } = await platform.query<{ region: string }>(
+    'SELECT DISTINCT region FROM spaces ORDER BY region',
+  );
+  return rows.map((row) => row.region);
+}
+
+/** Filters of the history list; every one optional. */
+export interface HistoryFilter {
+  readonly contactId?: string | undefined;
+  readonly actorId?: string | undefined;
+  readonly action?: string | undefined;
+  readonly since?: Date | undefined;
+  readonly until?: Date | undefined;
+  /** Keyset: entries with a lower seq than this (the previous page's last). */
+  readonly beforeSeq?: number | undefined;
+}
+
+/** An entry with its present values, as the history list reads it. */
+export interface EntryWithValuesRow extends EntryRow {
+  readonly vals: { idx: number; side: 'from' | 'to'; salt: string; value: unknown }[];
+}
+
+/**
+ * One page of a Space's entries, newest first, each with its values. Each filter
+ * has an index led by space_id (see the migration); the values are joined after
+ * the page is cut, so only the page's values are read.
+ */
+export async function readEntriesNewestFirst(
+  db: Queryable,
+  spaceId: string,
+  filter: HistoryFilter,
+  limit: number,
+): Promise<EntryWithValuesRow[]> {
+  const params: unknown[] = [spaceId];
+  const where = ['e.space_id = $1'];
+  const add = (sql: (n: number) => string, value: unknown) => {
+    params.push(value);
+    where.push(sql(params.length));
+  };
+  if (filter.contactId !== undefined) {
+    add((n) => `e.target_type = 'contact' AND e.target_id = $${n}`, filter.contactId);
+  }
+  if (filter.actorId !== undefined) {
+    add((n) => `(e.actor ->> 'id') = $${n}`, filter.actorId);
+  }
+  if (filter.action !== undefined) {
+    add((n) => `e.action = $${n}`, filter.action);
+  }
+  if (filter.since !== undefined) {
+    add((n) => `e.at >= $${n}`, filter.since);
+  }
+  if (filter.until !== undefined) {
+    add((n) => `e.at < $${n}`, filter.until);
+  }
+  if (filter.beforeSeq !== undefined) {
+    add((n) => `e.seq < $${n}`, filter.beforeSeq);
+  }
+  params.push(limit);
+  const { rows } = await db.query<EntryWithValuesRow>(
+    `WITH page AS (
+       SELECT e.space_id, ${entryColumnNames.map((c) => `e.${c}`).join(', ')}
+         FROM history_entries e
+        WHERE ${where.join(' AND ')}
+        ORDER BY e.seq DESC
+        LIMIT $${params.length}
+     )
+     SELECT page.*,
+            coalesce((SELECT jsonb_agg(jsonb_build_object('idx', v.idx, 'side', v.side, 'salt', encode(v.salt, 'hex'), 'value', v.value))
+                        FROM history_values v WHERE v.space_id = page.space_id AND v.seq = page.seq), '[]'::jsonb) AS vals
+       FROM page ORDER BY page.seq DESC`,
+    params,
+  );
+  return rows;
+}
+
+/**
+ * The region of a Space from the platform registry, whoever asks: for the
+ * operator's CLI, which acts on any Space by id. Null when there is no such Space.
+ */
+export async function readSpaceRegion(
+  platform: Queryable,
+  spaceId: string,
+): Promise<string | null> {
+  const { rows } = await platform.query<{ region: string }>(
+    'SELECT region FROM spaces WHERE id = $1',
+    [spaceId],
+  );
+  return rows[0]?.region ?? null;
+}
