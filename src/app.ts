@@ -14,8 +14,13 @@ import {
 } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Config } from './config.ts';
+import { AppError } from './errors.ts';
 import { installAuthentication } from './http/authentication.ts';
+import { errorSchema } from './http/common-schemas.ts';
 import { installErrorHandler } from './http/error-handler.ts';
+import { registerContactRoutes } from './modules/contacts/contacts.routes.ts';
+import { registerCustomFieldRoutes } from './modules/contacts/custom-fields.routes.ts';
+import { registerSpaceSettingsRoutes } from './modules/contacts/space-settings.routes.ts';
 import { registerIdentityRoutes } from './modules/identity/identity.routes.ts';
 import { registerMemberRoutes } from './modules/spaces/members.routes.ts';
 import { registerSpaceRoutes } from './modules/spaces/spaces.routes.ts';
@@ -53,11 +58,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
-    disableRequestLogging: true,
   });
   const routeCatalogue: RouteRecord[] = [];
   app.decorate('routeCatalogue', routeCatalogue);
   app.addHook('onRoute', (route) => {
+    if (route.url.startsWith('/api/docs')) {
+      // The documentation is public, like the OpenAPI document it renders.
+      route.config = { ...(route.config ?? {}), public: true };
+    }
     for (const method of [route.method].flat()) {
       if (method !== 'HEAD') {
         routeCatalogue.push({
@@ -102,11 +110,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         tags: ['meta'],
         summary: 'Liveness and store reachability',
         security: [],
-        response: { 200: z.object({ ok: z.literal(true) }) },
+        response: {
+          200: z.object({ ok: z.literal(true) }),
+          503: errorSchema.describe('a store does not answer'),
+        },
       },
     },
     async () => {
-      await deps.healthCheck();
+      await deps.healthCheck().catch(() => {
+        throw new AppError('unavailable', 'a store does not answer: see the server log');
+      });
       return { ok: true as const };
     },
   );
@@ -120,6 +133,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       registerIdentityRoutes(api, deps.services);
       registerSpaceRoutes(api, deps.services);
       registerMemberRoutes(api, deps.services);
+      registerContactRoutes(api, deps.services);
+      registerCustomFieldRoutes(api, deps.services);
+      registerSpaceSettingsRoutes(api, deps.services);
     },
     { prefix: '/api/v1' },
   );

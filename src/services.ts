@@ -1,6 +1,9 @@
 import { join } from 'node:path';
 import type { Config } from './config.ts';
 import { type Clock, systemClock } from './context.ts';
+import { ContactsService } from './modules/contacts/contacts.service.ts';
+import { CustomFieldsService } from './modules/contacts/custom-fields.service.ts';
+import { SpaceSettingsService } from './modules/contacts/space-settings.service.ts';
 import { IdentityService } from './modules/identity/identity.service.ts';
 import { type Mailer, OutboxMailer } from './modules/mail/mailer.ts';
 import { MembersService } from './modules/spaces/members.service.ts';
@@ -19,6 +22,9 @@ export interface Services {
   readonly identity: IdentityService;
   readonly spaces: SpacesService;
   readonly members: MembersService;
+  readonly contacts: ContactsService;
+  readonly customFields: CustomFieldsService;
+  readonly spaceSettings: SpaceSettingsService;
 }
 
 export function createServices(
@@ -35,5 +41,12 @@ export function createServices(
   const identity = new IdentityService(deps);
   const spaces = new SpacesService(deps);
   const members = new MembersService(deps, identity);
-  return { identity, spaces, members };
+  return {
+    identity,
+    spaces,
+    members,
+    contacts: new ContactsService(deps),
+    customFields: new CustomFieldsService(deps),
+    spaceSettings: new SpaceSettingsService(deps),
+  };
 }

@@ -25,6 +25,8 @@ forEachEngine('isolation over every route with an id', (env) => {
   const byRole = new Map<SpaceRole, TestUser>();
   let spaceA = '';
   let spaceB = '';
+  let contactA = '';
+  let contactB = '';
   let operations: Operation[] = [];
 
   before(async () => {
@@ -44,6 +46,21 @@ forEachEngine('isolation over every route with an id', (env) => {
       ]),
     });
     spaceB = await t.space(otherOwner, { members: [[otherMember, 'volunteer']] });
+    const seed = async (user: TestUser, space: string, field: string) => {
+      const contact = await t.request(user, 'POST', `/api/v1/spaces/${space}/contacts`, {
+        firstName: `Contact ${field}`,
+      });
+      assert.equal(contact.statusCode, 201, contact.body);
+      const custom = await t.request(user, 'POST', `/api/v1/spaces/${space}/custom-fields`, {
+        key: field,
+        label: 'F',
+        type: 'text',
+      });
+      assert.equal(custom.statusCode, 201, custom.body);
+      return (contact.json() as { id: string }).id;
+    };
+    contactA = await seed(owner, spaceA, 'field_a');
+    contactB = await seed(otherOwner, spaceB, 'field_b');
     operations = operationsOf(t.app.swagger()).filter((o) => o.pathParams.length > 0);
   });
   after(() => t.close());
@@ -51,8 +68,13 @@ forEachEngine('isolation over every route with an id', (env) => {
   /** The ids of a Space's objects, by path parameter name. */
   const idsOf = (space: 'A' | 'B'): Record<string, string> =>
     space === 'A'
-      ? { spaceId: spaceA, userId: (byRole.get('volunteer') as TestUser).id }
-      : { spaceId: spaceB, userId: otherMember.id };
+      ? {
+          spaceId: spaceA,
+          userId: (byRole.get('volunteer') as TestUser).id,
+          contactId: contactA,
+          key: 'field_a',
+        }
+      : { spaceId: spaceB, userId: otherMember.id, contactId: contactB, key: 'field_b' };
 
   const bodyFor = (operation: Operation) =>
     operation.bodySchema
