@@ -21,6 +21,7 @@ import { installErrorHandler } from './http/error-handler.ts';
 import { registerContactRoutes } from './modules/contacts/contacts.routes.ts';
 import { registerCustomFieldRoutes } from './modules/contacts/custom-fields.routes.ts';
 import { registerSpaceSettingsRoutes } from './modules/contacts/space-settings.routes.ts';
+import { registerHistoryRoutes } from './modules/history/history.routes.ts';
 import { registerIdentityRoutes } from './modules/identity/identity.routes.ts';
 import { registerMemberRoutes } from './modules/spaces/members.routes.ts';
 import { registerSpaceRoutes } from './modules/spaces/spaces.routes.ts';
@@ -136,6 +137,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       registerContactRoutes(api, deps.services);
       registerCustomFieldRoutes(api, deps.services);
       registerSpaceSettingsRoutes(api, deps.services);
+      registerHistoryRoutes(api, deps.services);
     },
     { prefix: '/api/v1' },
   );

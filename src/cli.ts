@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { exitCodeFor, exitCodes } from './cli/exit-codes.ts';
 import { addGlobalOptions } from './cli/global-options.ts';
+import { registerHistoryCommands } from './cli/history.ts';
 import { registerInitCommand } from './cli/init.ts';
 import { registerMigrateCommand } from './cli/migrate.ts';
 import { errorLine } from './cli/output.ts';
@@ -33,6 +34,7 @@ function buildProgram(): Command {
   registerMigrateCommand(program);
   registerUsersCommands(program);
   registerSpacesCommands(program);
+  registerHistoryCommands(program);
   configureUsageErrors(program);
   return program;
 }

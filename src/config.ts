@@ -32,11 +32,19 @@ export interface Config {
     readonly trustProxy: boolean;
   };
   readonly logLevel: string;
+  readonly scheduler: {
+    /** Whether `kith serve` runs scheduled jobs (`KITH_SCHEDULER=off` on API-only instances). */
+    readonly enabled: boolean;
+    /** When each day (`HH:MM`, UTC) every Space's history head is signed. */
+    readonly checkpointTime: string;
+  };
 }
 
 const regionName = z
   .string()
   .regex(/^[a-z][a-z0-9]{1,15}$/, 'a region is 2–16 lower-case letters or digits');
+
+const timeOfDay = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM (UTC), e.g. 02:30');
 
 const positiveInt = (fallback: number) =>
   z.coerce
@@ -63,6 +71,8 @@ const envSchema = z.object({
   KITH_BODY_LIMIT_BYTES: positiveInt(1024 * 1024),
   KITH_TRUST_PROXY: z.enum(['true', 'false']).optional(),
   KITH_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
+  KITH_SCHEDULER: z.enum(['on', 'off']).optional(),
+  KITH_CHECKPOINT_TIME: timeOfDay.optional(),
 });
 
 export interface ConfigOverrides {
@@ -102,6 +112,10 @@ export function loadConfig(
     },
     http: { bodyLimitBytes: e.KITH_BODY_LIMIT_BYTES, trustProxy: e.KITH_TRUST_PROXY === 'true' },
     logLevel: e.KITH_LOG_LEVEL ?? 'info',
+    scheduler: {
+      enabled: e.KITH_SCHEDULER !== 'off',
+      checkpointTime: e.KITH_CHECKPOINT_TIME ?? '02:30',
+    },
   };
 }
 

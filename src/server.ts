@@ -4,7 +4,11 @@ import { buildApp } from './app.ts';
 import { usesEmbeddedStores } from './cli/embedded-lock.ts';
 import { firstLoginInstructions } from './cli/first-login.ts';
 import type { Config } from './config.ts';
+import { systemClock } from './context.ts';
 import { AppError } from './errors.ts';
+import { ensureInstallationKeys } from './installation-keys.ts';
+import { Scheduler } from './modules/scheduler/scheduler.ts';
+import { scheduledJobs } from './scheduled-jobs.ts';
 import { createServices } from './services.ts';
 import { Stores } from './stores/stores.ts';
 
@@ -80,6 +84,7 @@ export async function startServer(
   config: Config,
   options: StartServerOptions = {},
 ): Promise<RunningServer> {
+  await ensureInstallationKeys(config);
   const stores = new Stores(config);
   try {
     const services = createServices(config, stores);
@@ -99,7 +104,17 @@ export async function startServer(
       throw listenError(error, config);
     }
     const url = baseUrl(config.host, (app.server.address() as AddressInfo).port);
+    const scheduler = config.scheduler.enabled
+      ? new Scheduler(
+          () => stores.platform(),
+          scheduledJobs(config, stores, systemClock),
+          systemClock,
+          app.log,
+        )
+      : undefined;
+    scheduler?.start();
     const closing = shutdown(async () => {
+      await scheduler?.stop();
       await app.close();
       await stores.close();
     });

@@ -4,6 +4,7 @@ import { type Clock, systemClock } from './context.ts';
 import { ContactsService } from './modules/contacts/contacts.service.ts';
 import { CustomFieldsService } from './modules/contacts/custom-fields.service.ts';
 import { SpaceSettingsService } from './modules/contacts/space-settings.service.ts';
+import { HistoryService } from './modules/history/history.service.ts';
 import { IdentityService } from './modules/identity/identity.service.ts';
 import { type Mailer, OutboxMailer } from './modules/mail/mailer.ts';
 import { MembersService } from './modules/spaces/members.service.ts';
@@ -25,6 +26,7 @@ export interface Services {
   readonly contacts: ContactsService;
   readonly customFields: CustomFieldsService;
   readonly spaceSettings: SpaceSettingsService;
+  readonly history: HistoryService;
 }
 
 export function createServices(
@@ -48,5 +50,6 @@ export function createServices(
     contacts: new ContactsService(deps),
     customFields: new CustomFieldsService(deps),
     spaceSettings: new SpaceSettingsService(deps),
+    history: new HistoryService(deps),
   };
 }

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { Config } from '../config.ts';
+import { type CreatedKeys, ensureInstallationKeys } from '../installation-keys.ts';
 import { storeLocation } from '../stores/store-locations.ts';
 import { allStoreNames } from '../stores/store-names.ts';
 import { globalOptionsOf } from './global-options.ts';
@@ -16,16 +17,21 @@ export function registerInitCommand(program: Command): void {
       const output = new Output(globalOptionsOf(command).json);
       const config = configOf(command);
       const { migrateAll } = await loadStoresAndServices();
-      // The installation's key files (history signing, backup encryption) will be
-      // created here, before the stores, by later issues. On PostgreSQL, migrating
-      // a store first creates its database and its login role.
-      const { created, stores } = await withDataDirectory(config, command, async (directory) => ({
-        created: directory.created,
-        stores: await migrateAll(config),
-      }));
+      // The installation's key files come before the stores. On PostgreSQL,
+      // migrating a store first creates its database and its login role.
+      const { created, keys, stores } = await withDataDirectory(
+        config,
+        command,
+        async (directory) => ({
+          created: directory.created,
+          keys: await ensureInstallationKeys(config),
+          stores: await migrateAll(config),
+        }),
+      );
       const engine = engineLabel(config);
-      output.result({ dataDir: config.dataDir, created, stores }, [
+      output.result({ dataDir: config.dataDir, created, keys, stores }, [
         `${created ? 'Created' : 'Using'} data directory ${config.dataDir}`,
+        ...keyReport(config, keys),
         `Stores, ${engine}:`,
         ...migrationReport(stores),
         'Ready: start the server with kith serve (or npm start).',
@@ -43,4 +49,15 @@ function engineLabel(config: Config): string {
   return engines.has('postgres')
     ? 'PostgreSQL'
     : `embedded (PGlite, under ${config.dataDir}/stores)`;
+}
+
+function keyReport(config: Config, keys: CreatedKeys): string[] {
+  if (keys.checkpoint.length === 0) {
+    return [`Keys: present under ${config.dataDir}/keys`];
+  }
+  return [
+    `Created history checkpoint keys for ${keys.checkpoint.join(', ')} under ${config.dataDir}/keys`,
+    '  (keep a copy of keys/ apart from the data and its backups; customers check',
+    '  checkpoints with the checkpoint-<region>.pub.pem files)',
+  ];
 }

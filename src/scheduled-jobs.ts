@@ -1,0 +1,29 @@
+import type { Config } from './config.ts';
+import type { Clock } from './context.ts';
+import { signDueCheckpoints } from './modules/history/checkpoints.ts';
+import type { ScheduledJob } from './modules/scheduler/scheduler.ts';
+import type { Stores } from './stores/stores.ts';
+
+/**
+ * Every job `kith serve` runs on a schedule, in one list. Each runs once per
+ * period across all instances (see `Scheduler`).
+ */
+export function scheduledJobs(config: Config, stores: Stores, clock: Clock): ScheduledJob[] {
+  return [
+    {
+      // SPEC 4.3: the chain head of every Space that changed is signed daily.
+      name: 'history.checkpoints',
+      schedule: { kind: 'daily', at: config.scheduler.checkpointTime },
+      async run() {
+        const run = await signDueCheckpoints(stores, config, clock);
+        if (run.failed.length > 0) {
+          const first = run.failed[0];
+          throw new Error(
+            `${run.failed.length} Space(s) not signed (${run.signed.length} signed); first: ${first?.spaceId ?? first?.region}: ${first?.reason}`,
+          );
+        }
+        return { signed: run.signed.length };
+      },
+    },
+  ];
+}
