@@ -1,6 +1,7 @@
 import type { Config } from './config.ts';
 import type { Clock } from './context.ts';
 import { signDueCheckpoints } from './modules/history/checkpoints.ts';
+import { deliverAllHistoryOutboxes } from './modules/history/history-outbox.ts';
 import type { ScheduledJob } from './modules/scheduler/scheduler.ts';
 import type { Stores } from './stores/stores.ts';
 
@@ -10,6 +11,21 @@ import type { Stores } from './stores/stores.ts';
  */
 export function scheduledJobs(config: Config, stores: Stores, clock: Clock): ScheduledJob[] {
   return [
+    {
+      // Member and role changes whose history entry could not be appended at once
+      // (their region store did not answer) reach the chain here.
+      name: 'history.outbox',
+      schedule: { kind: 'every', minutes: 1 },
+      async run() {
+        const run = await deliverAllHistoryOutboxes(stores);
+        if (run.failed.length > 0) {
+          throw new Error(
+            `${run.failed.length} Space(s) still pending (${run.delivered} entries delivered); first: ${run.failed[0]?.spaceId}: ${run.failed[0]?.reason}`,
+          );
+        }
+        return { delivered: run.delivered };
+      },
+    },
     {
       // SPEC 4.3: the chain head of every Space that changed is signed daily.
       name: 'history.checkpoints',

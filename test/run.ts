@@ -71,7 +71,7 @@ const child = spawn(
     'tsx',
     '--test',
     '--test-concurrency=2',
-    '--test-timeout=300000',
+    '--test-timeout=600000',
     '--test-reporter=spec',
     ...files,
   ],

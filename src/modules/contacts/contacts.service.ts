@@ -5,6 +5,7 @@ import { AppError, notFound } from '../../errors.ts';
 import { decodeCursor, encodeCursor } from '../../http/common-schemas.ts';
 import type { ServiceDeps } from '../../services.ts';
 import type { Database, Queryable } from '../../stores/database.ts';
+import { entryFor } from '../history/entry-for.ts';
 import type { HistoryAction } from '../history/history-format.ts';
 import { appendHistoryEntries } from '../history/history-writer.ts';
 import { isUuid, SpaceAccess, type SpaceGrant } from '../spaces/space-access.ts';
@@ -36,7 +37,6 @@ import { searchPrefixesOf } from './contact-search.ts';
 import { contactInput, revertBody } from './contacts.schemas.ts';
 import { definitionsOf } from './custom-field.repository.ts';
 import type { CustomFieldDefinition } from './custom-field-values.ts';
-import { entryFor } from './history-entry.ts';
 
 export type { ContactView } from './contact-presenter.ts';
 

@@ -2,6 +2,7 @@ import type { Caller } from '../../context.ts';
 import { AppError, notFound } from '../../errors.ts';
 import type { ServiceDeps } from '../../services.ts';
 import type { Queryable } from '../../stores/database.ts';
+import { entryFor } from '../history/entry-for.ts';
 import type { HistoryAction } from '../history/history-format.ts';
 import { appendHistoryEntries } from '../history/history-writer.ts';
 import { SpaceAccess, type SpaceGrant } from '../spaces/space-access.ts';
@@ -15,7 +16,6 @@ import {
 } from './custom-field.repository.ts';
 import type { CustomFieldDefinition } from './custom-field-values.ts';
 import { customFieldCreateBody, customFieldUpdateBody } from './custom-fields.schemas.ts';
-import { entryFor } from './history-entry.ts';
 
 /** A custom field definition as the API answers it. */
 export interface CustomFieldView {

@@ -2,11 +2,11 @@ import type { Caller } from '../../context.ts';
 import { notFound } from '../../errors.ts';
 import type { ServiceDeps } from '../../services.ts';
 import type { Queryable } from '../../stores/database.ts';
+import { entryFor } from '../history/entry-for.ts';
 import { appendHistoryEntries } from '../history/history-writer.ts';
 import { SpaceAccess, type SpaceGrant } from '../spaces/space-access.ts';
 import type { FieldChange } from './contact-diff.ts';
 import { parseInput } from './contact-input.ts';
-import { entryFor } from './history-entry.ts';
 import { readSpaceSettings, writeSpaceSettings } from './space-settings.repository.ts';
 import {
   defaultSpaceSettings,

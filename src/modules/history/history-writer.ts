@@ -3,6 +3,7 @@ import type { Source } from '../../context.ts';
 import { AppError } from '../../errors.ts';
 import type { Queryable } from '../../stores/database.ts';
 import {
+  deliveredOrigins,
   insertEntries,
   insertValues,
   lockHead,
@@ -47,6 +48,11 @@ export interface HistoryEntryInput {
   subjectId?: string | null;
   /** When the change was made; defaults to now. Pass the service's clock. */
   at?: Date;
+  /**
+   * The id of the outbox row this entry is delivered from (changes made in another
+   * store): an entry whose origin is already in the chain is not appended again.
+   */
+  originId?: string | null;
 }
 
 export interface AppendedEntry {
@@ -73,8 +79,9 @@ const maxIpLength = 64;
 export async function appendHistoryEntries(
   tx: Queryable,
   spaceId: string,
-  entries: readonly HistoryEntryInput[],
+  requested: readonly HistoryEntryInput[],
 ): Promise<AppendedEntry[]> {
+  let entries = requested;
   if (entries.length === 0) {
     return [];
   }
@@ -82,6 +89,7 @@ export async function appendHistoryEntries(
   entries.forEach(assertValid);
   const salts = new SaltPool(countValues(entries));
   const head = await lockHead(tx, space, genesisHash);
+  entries = await withoutDelivered(tx, space, entries);
   let prevHash: Buffer = head.hash;
   let seq = head.seq;
   const entryRows: NewEntryRow[] = [];
@@ -115,6 +123,7 @@ export async function appendHistoryEntries(
       format_version: historyFormatVersion,
       prev_hash: prevHash.toString('hex'),
       hash: '',
+      origin_id: input.originId ? normaliseUuid(input.originId, 'originId') : null,
     };
     const hash = entryHash(prevHash, encodeEntry(hashedFields(space, row)));
     row.hash = hash.toString('hex');
@@ -130,6 +139,22 @@ export async function appendHistoryEntries(
   }
   await moveHead(tx, space, { seq, hash: prevHash });
   return appended;
+}
+
+/** Drops the entries whose origin is already in the chain (the head is locked: no race). */
+async function withoutDelivered(
+  tx: Queryable,
+  spaceId: string,
+  entries: readonly HistoryEntryInput[],
+): Promise<readonly HistoryEntryInput[]> {
+  const origins = entries.flatMap((entry) =>
+    entry.originId ? [entry.originId.toLowerCase()] : [],
+  );
+  if (origins.length === 0) {
+    return entries;
+  }
+  const delivered = await deliveredOrigins(tx, spaceId, origins);
+  return entries.filter((entry) => !entry.originId || !delivered.has(entry.originId.toLowerCase()));
 }
 
 /** Records one side of a change and returns its digest; a missing value has no digest and no row. */

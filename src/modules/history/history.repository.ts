@@ -54,6 +54,8 @@ export interface NewEntryRow {
   format_version: number;
   prev_hash: string;
   hash: string;
+  /** The outbox row the entry was delivered from (not hashed: delivery metadata). */
+  origin_id: string | null;
 }
 
 export interface NewValueRow {
@@ -97,6 +99,19 @@ export async function lockHead(
   return { seq: row.seq, hash: bytes(row.hash) };
 }
 
+/** Which of these origin ids already have their entry in the Space's chain. */
+export async function deliveredOrigins(
+  tx: Queryable,
+  spaceId: string,
+  originIds: readonly string[],
+): Promise<Set<string>> {
+  const { rows } = await tx.query<{ origin_id: string }>(
+    'SELECT origin_id FROM history_entries WHERE space_id = $1 AND origin_id = ANY($2::uuid[])',
+    [spaceId, originIds],
+  );
+  return new Set(rows.map((row) => row.origin_id));
+}
+
 export async function moveHead(tx: Queryable, spaceId: string, head: ChainHead): Promise<void> {
   await tx.query('UPDATE history_heads SET seq = $2, hash = $3 WHERE space_id = $1', [
     spaceId,
@@ -113,12 +128,13 @@ export async function insertEntries(
 ): Promise<void> {
   await tx.query(
     `INSERT INTO history_entries (space_id, seq, at, actor, action, target_type, target_id, changes,
-                                  source, device, ip, import_id, format_version, prev_hash, hash)
+                                  source, device, ip, import_id, format_version, prev_hash, hash, origin_id)
      SELECT $1::uuid, r.seq, r.at, r.actor, r.action, r.target_type, r.target_id, r.changes,
-            r.source, r.device, r.ip, r.import_id, r.format_version, decode(r.prev_hash, 'hex'), decode(r.hash, 'hex')
+            r.source, r.device, r.ip, r.import_id, r.format_version, decode(r.prev_hash, 'hex'), decode(r.hash, 'hex'),
+            r.origin_id
        FROM jsonb_to_recordset($2::jsonb) AS r(seq bigint, at timestamptz, actor jsonb, action text,
             target_type text, target_id text, changes jsonb, source text, device text, ip text,
-            import_id uuid, format_version smallint, prev_hash text, hash text)`,
+            import_id uuid, format_version smallint, prev_hash text, hash text, origin_id uuid)`,
     [spaceId, JSON.stringify(rows)],
   );
 }

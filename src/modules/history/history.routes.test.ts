@@ -147,8 +147,17 @@ forEachEngine('history routes', (env) => {
   test('the superadmin reads the history newest first, with actor, changes, values and hashes', async () => {
     const page = await history();
     assert.deepEqual(
-      page.items.map((e) => e.seq),
-      [5, 4, 3, 2, 1],
+      page.items.map((e) => [e.seq, e.action]),
+      [
+        [7, 'contact.update'],
+        [6, 'contact.update'],
+        [5, 'contact.update'],
+        [4, 'contact.create'],
+        [3, 'contact.create'],
+        [2, 'member.add'],
+        [1, 'space.create'],
+      ],
+      'the Space’s creation and its members come first, then the entries appended here',
     );
     const entry = page.items.find(
       (e) => e.target.id === alice && e.action === 'contact.update' && e.actor.type === 'staff',
@@ -239,7 +248,7 @@ forEachEngine('history routes', (env) => {
   test('verify answers ok with the count; checkpoints come with the region’s public key', async () => {
     const verify = await get(owner, `/api/v1/spaces/${spaceId}/history/verify`);
     assert.equal(verify.statusCode, 200);
-    assert.deepEqual(verify.json(), { ok: true, count: 5, firstBadSeq: null, reason: null });
+    assert.deepEqual(verify.json(), { ok: true, count: 7, firstBadSeq: null, reason: null });
 
     const none = await get(owner, `/api/v1/spaces/${spaceId}/history/checkpoints`);
     assert.equal(none.statusCode, 200);
@@ -247,7 +256,7 @@ forEachEngine('history routes', (env) => {
 
     const signed = await post(owner, `/api/v1/spaces/${spaceId}/history/checkpoints`);
     assert.equal(signed.statusCode, 201, signed.body);
-    assert.equal((signed.json() as { seq: number }).seq, 5);
+    assert.equal((signed.json() as { seq: number }).seq, 7);
     const again = await post(owner, `/api/v1/spaces/${spaceId}/history/checkpoints`);
     assert.equal(again.statusCode, 200, 'nothing new to sign: the last checkpoint');
     assert.deepEqual(again.json(), signed.json());
@@ -262,7 +271,7 @@ forEachEngine('history routes', (env) => {
     assert.equal(body.spaceId, spaceId);
     assert.deepEqual(
       body.items.map((c) => c.seq),
-      [5],
+      [7],
     );
     assert.equal(body.items[0]!.keyId, body.keyId);
     assert.match(body.publicKey, /^-----BEGIN PUBLIC KEY-----/);

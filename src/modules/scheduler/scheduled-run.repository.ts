@@ -96,3 +96,11 @@ export async function latestRuns(
   );
   return rows;
 }
+
+/** Forgets the finished runs of `job` claimed before `before` (a job every minute adds 1,440 a day). */
+export async function pruneRuns(db: Queryable, job: string, before: Date): Promise<void> {
+  await db.query(
+    'DELETE FROM scheduled_runs WHERE job = $1 AND claimed_at < $2 AND finished_at IS NOT NULL',
+    [job, before],
+  );
+}

@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import type { Clock } from '../../context.ts';
 import type { Queryable } from '../../stores/database.ts';
 import { duePeriod, type Schedule } from './schedule.ts';
-import { claimRun, finishRun, renewLease } from './scheduled-run.repository.ts';
+import { claimRun, finishRun, pruneRuns, renewLease } from './scheduled-run.repository.ts';
 
 /** What a job is given when it runs. */
 export interface JobContext {
@@ -33,6 +33,8 @@ const defaultLeaseMinutes = 15;
 /** A failed run is tried again after this long, up to `maxAttempts` in its period. */
 const retryAfterMs = 15 * 60_000;
 const maxAttempts = 3;
+/** Finished runs are kept this long: enough to see the last month's backups and checkpoints. */
+const keepRunsMs = 35 * 24 * 60 * 60_000;
 
 /**
  * Runs each job once per period across every instance of an installation: a run
@@ -156,6 +158,7 @@ export class Scheduler {
     }).catch((error: unknown) => {
       this.logger.error({ job: job.name, err: error }, 'scheduler: could not record a run');
     });
+    await pruneRuns(db, job.name, new Date(now.getTime() - keepRunsMs)).catch(() => undefined);
   }
 
   private leaseEnd(job: ScheduledJob, from: Date): Date {

@@ -4,6 +4,9 @@ import { AppError, notFound } from '../../errors.ts';
 import { decodeCursor, encodeCursor } from '../../http/common-schemas.ts';
 import type { ServiceDeps } from '../../services.ts';
 import type { Transaction } from '../../stores/database.ts';
+import { entryFor } from '../history/entry-for.ts';
+import type { HistoryAction } from '../history/history-format.ts';
+import { deliverHistoryOutbox, enqueueHistoryEntry } from '../history/history-outbox.ts';
 import type { IdentityService } from '../identity/identity.service.ts';
 import {
   countSuperadmins,
@@ -90,8 +93,14 @@ export class MembersService {
           'this account is already a member of this Space: change its role instead',
         );
       }
+      await this.record(tx, caller, grant, 'member.add', user.id, [
+        { field: 'name', from: null, to: user.name },
+        { field: 'email', from: null, to: user.email },
+        { field: 'role', from: null, to: input.role },
+      ]);
       return this.memberOrFail(tx, spaceId, user.id);
     });
+    await this.deliverHistory(spaceId);
     await this.notify(member, `You were added to the Space "${space.name}"`, [
       `${caller.actor.name} added you to the Space "${space.name}" as ${member.role}.`,
     ]);
@@ -126,8 +135,12 @@ export class MembersService {
         await this.keepOneSuperadmin(tx, spaceId);
       }
       await updateMemberRole(tx, { spaceId, userId, role, at: this.deps.clock() });
+      await this.record(tx, caller, grant, 'member.role', target.userId, [
+        { field: 'role', from: target.role, to: role },
+      ]);
       return this.memberOrFail(tx, spaceId, userId);
     });
+    await this.deliverHistory(spaceId);
     if (previous !== member.role) {
       await this.notify(member, `Your role in the Space "${space.name}" changed`, [
         `${caller.actor.name} changed your role in the Space "${space.name}" from ${previous} to ${member.role}.`,
@@ -151,11 +164,45 @@ export class MembersService {
         await this.keepOneSuperadmin(tx, spaceId);
       }
       await deleteMembership(tx, spaceId, userId);
+      await this.record(tx, caller, grant, 'member.remove', target.userId, [
+        { field: 'role', from: target.role, to: null },
+      ]);
       return target;
     });
+    await this.deliverHistory(spaceId);
     await this.notify(removed, `You were removed from the Space "${space.name}"`, [
       `${caller.actor.name} removed you from the Space "${space.name}".`,
     ]);
+  }
+
+  /** Queues the change's history entry in the change's own platform transaction (see history-outbox.ts). */
+  private async record(
+    tx: Transaction,
+    caller: Caller,
+    grant: SpaceGrant,
+    action: HistoryAction,
+    userId: string,
+    changes: { field: string; from: unknown; to: unknown }[],
+  ): Promise<void> {
+    await enqueueHistoryEntry(
+      tx,
+      grant.space.id,
+      entryFor(caller, grant, {
+        action,
+        target: { type: 'member', id: userId },
+        changes,
+        at: this.deps.clock(),
+      }),
+    );
+  }
+
+  /**
+   * Appends the queued entries to the Space's chain now. The change is committed
+   * whatever happens here: should the region store not answer, the scheduler's
+   * relay delivers them within a minute.
+   */
+  private async deliverHistory(spaceId: string): Promise<void> {
+    await deliverHistoryOutbox(this.deps.stores, spaceId).catch(() => undefined);
   }
 
   /** Runs `fn` with the Space locked and the caller's `members.manage` grant as it is now. */

@@ -4,6 +4,7 @@ import type { Caller } from '../../context.ts';
 import { AppError } from '../../errors.ts';
 import { decodeCursor, encodeCursor } from '../../http/common-schemas.ts';
 import type { ServiceDeps } from '../../services.ts';
+import { appendHistoryEntries } from '../history/history-writer.ts';
 import { insertMembership } from './member.repository.ts';
 import { regionForCountry } from './residency.ts';
 import { insertSpace, listSpacesOfUser } from './space.repository.ts';
@@ -54,10 +55,11 @@ export class SpacesService {
     const platform = await this.deps.stores.platform();
     const id = randomUUID();
     const createdAt = this.deps.clock();
-    // No transaction spans two stores. The home row is written inside the platform
+    // No transaction spans two stores. The home row and the Space's first history
+    // entry (`space.create`) are committed in the region store inside the platform
     // transaction, before it commits: a region failure rolls the registry back. If
-    // the platform commit itself fails after that, an orphan home row stays in the
-    // region store; it is harmless (an opaque id, no data, unreachable by any API).
+    // the platform commit itself fails after that, an orphan home stays in the
+    // region store; it is harmless (an opaque id, unreachable by any API).
     try {
       return await platform.transaction(async (tx) => {
         const row = await insertSpace(tx, {
@@ -74,7 +76,26 @@ export class SpacesService {
           role: 'superadmin',
           at: createdAt,
         });
-        await insertSpaceHome(home, { spaceId: id, region, country, createdAt });
+        await home.transaction(async (regionTx) => {
+          await insertSpaceHome(regionTx, { spaceId: id, region, country, createdAt });
+          await appendHistoryEntries(regionTx, id, [
+            {
+              actor: { ...caller.actor, role: caller.actor.type === 'user' ? 'superadmin' : null },
+              action: 'space.create',
+              target: { type: 'space', id },
+              changes: [
+                { field: 'name', from: null, to: name },
+                { field: 'country', from: null, to: country },
+                { field: 'region', from: null, to: region },
+                { field: 'owner', from: null, to: ownerId },
+              ],
+              source: caller.source,
+              device: caller.device ?? null,
+              ip: caller.ip ?? null,
+              at: createdAt,
+            },
+          ]);
+        });
         return toSpaceView(row);
       });
     } catch (error) {

@@ -1,8 +1,8 @@
 import type { Caller } from '../../context.ts';
-import type { HistoryAction } from '../history/history-format.ts';
-import type { HistoryEntryInput } from '../history/history-writer.ts';
+import type { FieldChange } from '../contacts/contact-diff.ts';
 import type { SpaceGrant } from '../spaces/space-access.ts';
-import type { FieldChange } from './contact-diff.ts';
+import type { HistoryAction } from './history-format.ts';
+import type { HistoryEntryInput } from './history-writer.ts';
 
 /** The history entry of a change made by `caller` with `grant`: the actor's name and role as they are now. */
 export function entryFor(
