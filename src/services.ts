@@ -17,6 +17,11 @@ export interface ServiceDeps {
   readonly stores: Stores;
   readonly clock: Clock;
   readonly mailer: Mailer;
+  /**
+   * Benchmarks only (`bench/history-writes.ts`): false skips the contact history
+   * entries, to measure what they cost. Never set by configuration.
+   */
+  readonly recordContactHistory?: boolean;
 }
 
 export interface Services {
@@ -32,13 +37,14 @@ export interface Services {
 export function createServices(
   config: Config,
   stores: Stores,
-  options: { clock?: Clock; mailer?: Mailer } = {},
+  options: { clock?: Clock; mailer?: Mailer; benchmarkWithoutContactHistory?: true } = {},
 ): Services {
   const deps: ServiceDeps = {
     config,
     stores,
     clock: options.clock ?? systemClock,
     mailer: options.mailer ?? new OutboxMailer(join(config.dataDir, 'outbox')),
+    recordContactHistory: options.benchmarkWithoutContactHistory !== true,
   };
   const identity = new IdentityService(deps);
   const spaces = new SpacesService(deps);

@@ -313,6 +313,9 @@ export class ContactsService {
     changes: FieldChange[],
     at: Date,
   ): Promise<void> {
+    if (this.deps.recordContactHistory === false) {
+      return;
+    }
     const target = { type: 'contact', id: contactId };
     await appendHistoryEntries(tx, grant.space.id, [
       entryFor(caller, grant, { action, target, changes, at, subjectId: contactId }),
