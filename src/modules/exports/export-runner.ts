@@ -8,7 +8,7 @@ import { completeExport, failExport, recordExportProgress } from './export.repos
 import { isoMicros } from './export-columns.ts';
 import { type ExportContent, membersTable, regionTables } from './export-content.ts';
 import type { ExportFormat } from './export-formats.ts';
-import { writeExportFile } from './export-storage.ts';
+import { deleteExportFiles, writeExportFile } from './export-storage.ts';
 import { writeJsonExport, writeNdjsonExport } from './json-writers.ts';
 import { writeParquetExport } from './parquet-writer.ts';
 import { writeXlsxExport } from './xlsx-writer.ts';
@@ -60,8 +60,10 @@ export async function runExportJob(deps: ServiceDeps, job: ExportJob): Promise<v
           })
         : await read(db);
     const at = deps.clock();
-    await db.transaction(async (tx) => {
-      await completeExport(tx, job.spaceId, job.id, { ...result, at });
+    const completed = await db.transaction(async (tx) => {
+      if (!(await completeExport(tx, job.spaceId, job.id, { ...result, at }))) {
+        return false;
+      }
       await appendHistoryEntries(tx, job.spaceId, [
         {
           actor: job.actor,
@@ -79,9 +81,15 @@ export async function runExportJob(deps: ServiceDeps, job: ExportJob): Promise<v
           at,
         },
       ]);
+      return true;
     });
+    if (!completed) {
+      // The sweep gave the job up while it waited: its file must not outlive it.
+      await deleteExportFiles(deps.config, job.region, job.fileName);
+    }
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
+    await deleteExportFiles(deps.config, job.region, job.fileName).catch(() => undefined);
     await failExport(db, job.spaceId, job.id, {
       error: `the export failed: ${reason.slice(0, 500)}`,
       at: deps.clock(),

@@ -109,17 +109,18 @@ export async function recordExportProgress(
   );
 }
 
+/** Completes a job still pending or running; false when the sweep gave it up meanwhile. */
 export async function completeExport(
   db: Queryable,
   spaceId: string,
   id: string,
   result: { rowCounts: Record<string, number>; sizeBytes: number; sha256: string; at: Date },
-): Promise<void> {
+): Promise<boolean> {
   const rows = Object.values(result.rowCounts).reduce((sum, n) => sum + n, 0);
-  await db.query(
+  const { rowCount } = await db.query(
     `UPDATE exports SET status = 'completed', rows_done = $3, rows_total = $3, row_counts = $4,
             size_bytes = $5, sha256 = $6, completed_at = $7, heartbeat_at = $7
-      WHERE space_id = $1 AND id = $2`,
+      WHERE space_id = $1 AND id = $2 AND status IN ('pending', 'running')`,
     [
       spaceId,
       id,
@@ -130,6 +131,7 @@ export async function completeExport(
       result.at,
     ],
   );
+  return rowCount > 0;
 }
 
 export async function failExport(
@@ -152,16 +154,16 @@ export async function failExport(
  */
 export async function findExportsToSweep(
   db: Queryable,
-  now: Date,
-  staleBefore: Date,
+  due: { now: Date; runningStaleBefore: Date; pendingStaleBefore: Date },
   limit: number,
 ): Promise<ExportRecord[]> {
   const { rows } = await db.query<ExportRow>(
     `SELECT ${columns} FROM exports
       WHERE (status IN ('completed', 'failed') AND expires_at <= $1)
-         OR (status IN ('pending', 'running') AND heartbeat_at < $2)
-      ORDER BY expires_at LIMIT $3`,
-    [now, staleBefore, limit],
+         OR (status = 'running' AND heartbeat_at < $2)
+         OR (status = 'pending' AND heartbeat_at < $3)
+      ORDER BY expires_at LIMIT $4`,
+    [due.now, due.runningStaleBefore, due.pendingStaleBefore, limit],
   );
   return rows.map(toRecord);
 }
