@@ -41,8 +41,8 @@ export function quoteIdentifier(name: string): string {
  * text: timestamps ISO 8601 in UTC with microseconds, bytea as lower-case hex,
  * json and arrays as JSON text, everything else as PostgreSQL's text form.
  */
-export function presentationSql(name: string, type: string): string {
-  const column = quoteIdentifier(name);
+export function presentationSql(name: string, type: string, alias?: string): string {
+  const column = alias ? `${alias}.${quoteIdentifier(name)}` : quoteIdentifier(name);
   if (type === 'timestamp with time zone') {
     return `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
   }

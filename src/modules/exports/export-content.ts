@@ -1,4 +1,4 @@
-import type { Queryable } from '../../stores/database.ts';
+import type { CopyOut, Queryable } from '../../stores/database.ts';
 import { readSpaceTables } from '../../stores/space-tables.ts';
 import { listMembers } from '../spaces/member.repository.ts';
 import { type ExportColumn, type ExportRow, isoMicros, kindOf } from './export-columns.ts';
@@ -33,7 +33,7 @@ export interface ExportContent {
 }
 
 /** Rows per keyset page: large enough to amortise a statement, small enough to stay constant. */
-export const exportPageSize = 5000;
+export const exportPageSize = 10_000;
 
 const memberColumns: ExportColumn[] = [
   { name: 'user_id', type: 'uuid', kind: 'string' },
@@ -79,7 +79,10 @@ export async function membersTable(platform: Queryable, spaceId: string): Promis
 }
 
 /** Every customer-data table of the region store, parents first, restricted to the Space. */
-export async function regionTables(region: Queryable, spaceId: string): Promise<ExportTable[]> {
+export async function regionTables(
+  region: Queryable & CopyOut,
+  spaceId: string,
+): Promise<ExportTable[]> {
   const tables: ExportTable[] = [];
   for (const table of await readSpaceTables(region)) {
     tables.push({
