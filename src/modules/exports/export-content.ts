@@ -1,3 +1,12 @@
+/*
+ * ============================================================================
+ *  PERSISTED CONTRACT — export format version 1 (docs/export-format.md).
+ *
+ *  Customers keep export files and scripts read them: the tables, columns,
+ *  value texts and packaging of version 1 never change meaning. A change a
+ *  reader would notice is version 2, written beside it.
+ * ============================================================================
+ */
 import type { CopyOut, Queryable } from '../../stores/database.ts';
 import { readSpaceTables } from '../../stores/space-tables.ts';
 import { listMembers } from '../spaces/member.repository.ts';
