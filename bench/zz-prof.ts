@@ -1,0 +1,32 @@
+import { randomUUID } from 'node:crypto';
+import { Writable } from 'node:stream';
+import { createTestEnv } from '../test/harness/test-env.ts';
+import { readSpaceTables } from '../src/stores/space-tables.ts';
+import { readSpaceRowPages } from '../src/modules/exports/space-rows.repository.ts';
+import { regionTables } from '../src/modules/exports/export-content.ts';
+import { writeJsonExport } from '../src/modules/exports/json-writers.ts';
+import { writeCsvExport } from '../src/modules/exports/csv-writer.ts';
+const env = await createTestEnv((process.env.ENGINE ?? 'pglite') as 'pglite');
+const db = await env.stores.region('eu');
+const spaceId = randomUUID();
+await db.query(`INSERT INTO spaces (space_id, region, country) VALUES ($1, 'eu', 'FR')`, [spaceId]);
+const N = 50000;
+await db.query(`INSERT INTO contacts (space_id, id, first_name, last_name, email, country, created_at, updated_at, custom_fields)
+  SELECT $1::uuid, md5($1 || i::text)::uuid, 'Prénom' || i, 'Nom', 'p' || i || '@example.org', 'FR', now(), now(), '{"a": 1}' FROM generate_series(1, ${N}) i`, [spaceId]);
+await (await env.owner('region_eu')).exec('VACUUM ANALYZE contacts');
+const table = (await readSpaceTables(db)).find((x) => x.name === 'contacts')!;
+let t = performance.now();
+for await (const _ of readSpaceRowPages(db, spaceId, table, 10000)) {}
+console.log('read', Math.round(performance.now() - t));
+t = performance.now();
+await db.copyOut(`SELECT * FROM contacts WHERE space_id = '${spaceId}'`);
+console.log('copy', Math.round(performance.now() - t));
+const sink = () => new Writable({ write(_c, _e, cb) { cb(); } });
+const header = { exportId: randomUUID(), spaceId, region: 'eu', createdAt: new Date().toISOString(), format: 'json' as const };
+t = performance.now();
+await writeJsonExport(sink(), { header, tables: await regionTables(db, spaceId), onRows() {} });
+console.log('json to null', Math.round(performance.now() - t));
+t = performance.now();
+await writeCsvExport(sink(), { header, tables: await regionTables(db, spaceId), onRows() {} });
+console.log('csv to null', Math.round(performance.now() - t));
+await env.close();
