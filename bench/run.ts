@@ -15,16 +15,36 @@ const benchmarks = readdirSync(join(repoRoot, 'bench'))
   .map((file) => file.slice(0, -'.ts'.length))
   .filter((name) => !helpers.has(name))
   .sort();
-const chosen = process.argv.slice(2);
+// Names choose benchmarks; options (`--rows N`) are handed to each one run.
+const args = process.argv.slice(2);
+const options: string[] = [];
+const chosen: string[] = [];
+for (let i = 0; i < args.length; i += 1) {
+  const arg = args[i] as string;
+  if (arg.startsWith('--')) {
+    options.push(arg);
+    const value = args[i + 1];
+    if (!arg.includes('=') && value !== undefined && !value.startsWith('--')) {
+      options.push(value);
+      i += 1;
+    }
+  } else {
+    chosen.push(arg);
+  }
+}
 for (const name of chosen.length > 0 ? chosen : benchmarks) {
   if (!benchmarks.includes(name)) {
     console.error(`unknown benchmark ${name}: choose from ${benchmarks.join(', ')}`);
     process.exit(2);
   }
-  const result = spawnSync(process.execPath, ['--import', 'tsx', `bench/${name}.ts`], {
-    cwd: repoRoot,
-    stdio: 'inherit',
-  });
+  const result = spawnSync(
+    process.execPath,
+    ['--expose-gc', '--import', 'tsx', `bench/${name}.ts`, ...options],
+    {
+      cwd: repoRoot,
+      stdio: 'inherit',
+    },
+  );
   if (result.status !== 0) {
     process.exit(result.status ?? 1);
   }

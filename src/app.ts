@@ -21,6 +21,7 @@ import { installErrorHandler } from './http/error-handler.ts';
 import { registerContactRoutes } from './modules/contacts/contacts.routes.ts';
 import { registerCustomFieldRoutes } from './modules/contacts/custom-fields.routes.ts';
 import { registerSpaceSettingsRoutes } from './modules/contacts/space-settings.routes.ts';
+import { registerExportRoutes } from './modules/exports/exports.routes.ts';
 import { registerHistoryRoutes } from './modules/history/history.routes.ts';
 import { registerIdentityRoutes } from './modules/identity/identity.routes.ts';
 import { registerMemberRoutes } from './modules/spaces/members.routes.ts';
@@ -138,6 +139,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       registerCustomFieldRoutes(api, deps.services);
       registerSpaceSettingsRoutes(api, deps.services);
       registerHistoryRoutes(api, deps.services);
+      registerExportRoutes(api, deps.services);
     },
     { prefix: '/api/v1' },
   );

@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { exitCodeFor, exitCodes } from './cli/exit-codes.ts';
+import { registerExportCommand } from './cli/export.ts';
 import { addGlobalOptions } from './cli/global-options.ts';
 import { registerHistoryCommands } from './cli/history.ts';
 import { registerInitCommand } from './cli/init.ts';
@@ -35,6 +36,7 @@ function buildProgram(): Command {
   registerUsersCommands(program);
   registerSpacesCommands(program);
   registerHistoryCommands(program);
+  registerExportCommand(program);
   configureUsageErrors(program);
   return program;
 }

@@ -1,4 +1,4 @@
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { AppError } from './errors.ts';
 import { defaultResidencyPolicy, type ResidencyPolicy } from './modules/spaces/residency.ts';
@@ -38,6 +38,12 @@ export interface Config {
     /** When each day (`HH:MM`, UTC) every Space's history head is signed. */
     readonly checkpointTime: string;
   };
+  readonly exports: {
+    /** Days an export file is kept before the scheduled job deletes it (`KITH_EXPORT_TTL_DAYS`, default 7). */
+    readonly ttlDays: number;
+    /** Each region's export storage (`KITH_REGION_<R>_EXPORTS`, default `KITH_DATA/exports/<region>`). */
+    readonly directories: Readonly<Record<string, string>>;
+  };
 }
 
 const regionName = z
@@ -73,6 +79,7 @@ const envSchema = z.object({
   KITH_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
   KITH_SCHEDULER: z.enum(['on', 'off']).optional(),
   KITH_CHECKPOINT_TIME: timeOfDay.optional(),
+  KITH_EXPORT_TTL_DAYS: positiveInt(7),
 });
 
 export interface ConfigOverrides {
@@ -96,8 +103,9 @@ export function loadConfig(
   }
   const e = parsed.data;
   const regions = parseRegions(e.KITH_REGIONS);
+  const dataDir = resolve(overrides.dataDir ?? e.KITH_DATA ?? './data');
   return {
-    dataDir: resolve(overrides.dataDir ?? e.KITH_DATA ?? './data'),
+    dataDir,
     host: overrides.host ?? e.HOST ?? '127.0.0.1',
     port: overrides.port ?? e.PORT ?? 3000,
     regions,
@@ -116,7 +124,24 @@ export function loadConfig(
       enabled: e.KITH_SCHEDULER !== 'off',
       checkpointTime: e.KITH_CHECKPOINT_TIME ?? '02:30',
     },
+    exports: {
+      ttlDays: e.KITH_EXPORT_TTL_DAYS,
+      directories: readExportDirectories(env, regions, dataDir),
+    },
   };
+}
+
+function readExportDirectories(
+  env: NodeJS.ProcessEnv,
+  regions: readonly string[],
+  dataDir: string,
+): Record<string, string> {
+  const directories: Record<string, string> = {};
+  for (const region of regions) {
+    const value = env[`KITH_REGION_${region.toUpperCase()}_EXPORTS`];
+    directories[region] = resolve(value ?? join(dataDir, 'exports', region));
+  }
+  return directories;
 }
 
 function parseRegions(value: string | undefined): string[] {

@@ -1,5 +1,6 @@
 import type { Config } from './config.ts';
 import type { Clock } from './context.ts';
+import { sweepExports } from './modules/exports/export-sweep.ts';
 import { signDueCheckpoints } from './modules/history/checkpoints.ts';
 import { deliverAllHistoryOutboxes } from './modules/history/history-outbox.ts';
 import type { ScheduledJob } from './modules/scheduler/scheduler.ts';
@@ -40,6 +41,12 @@ export function scheduledJobs(config: Config, stores: Stores, clock: Clock): Sch
         }
         return { signed: run.signed.length };
       },
+    },
+    {
+      // SPEC 4.5: export files expire (KITH_EXPORT_TTL_DAYS); killed jobs are failed.
+      name: 'exports.sweep',
+      schedule: { kind: 'every', minutes: 60 },
+      run: () => sweepExports({ config, stores, clock }),
     },
   ];
 }

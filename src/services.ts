@@ -4,6 +4,7 @@ import { type Clock, systemClock } from './context.ts';
 import { ContactsService } from './modules/contacts/contacts.service.ts';
 import { CustomFieldsService } from './modules/contacts/custom-fields.service.ts';
 import { SpaceSettingsService } from './modules/contacts/space-settings.service.ts';
+import { ExportsService } from './modules/exports/exports.service.ts';
 import { HistoryService } from './modules/history/history.service.ts';
 import { IdentityService } from './modules/identity/identity.service.ts';
 import { type Mailer, OutboxMailer } from './modules/mail/mailer.ts';
@@ -32,6 +33,7 @@ export interface Services {
   readonly customFields: CustomFieldsService;
   readonly spaceSettings: SpaceSettingsService;
   readonly history: HistoryService;
+  readonly exports: ExportsService;
 }
 
 export function createServices(
@@ -57,5 +59,6 @@ export function createServices(
     customFields: new CustomFieldsService(deps),
     spaceSettings: new SpaceSettingsService(deps),
     history: new HistoryService(deps),
+    exports: new ExportsService(deps),
   };
 }

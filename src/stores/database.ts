@@ -16,15 +16,25 @@ export interface Queryable {
   ): Promise<QueryResult<Row>>;
 }
 
+/**
+ * The engine's bulk output path: `COPY (select) TO STDOUT` in text format, all of
+ * its output. Exports read pages through it: on PGlite it is an order of
+ * magnitude faster than a query's rows. `select` takes no parameters: the caller
+ * inlines its values safely.
+ */
+export interface CopyOut {
+  copyOut(select: string): Promise<Buffer>;
+}
+
 /** A connection inside a transaction. */
-export interface Transaction extends Queryable {
+export interface Transaction extends Queryable, CopyOut {
   /** Runs a script of several statements. */
   exec(sql: string): Promise<void>;
 }
 
 export type Engine = 'pglite' | 'postgres';
 
-export interface Database extends Queryable {
+export interface Database extends Queryable, CopyOut {
   /** The store this database is, e.g. `platform`, `region_eu`, `hr`. */
   readonly store: string;
   readonly engine: Engine;

@@ -3,7 +3,10 @@ import type { Database, QueryResult, Transaction } from './database.ts';
 import { vacuumWhereNeeded } from './vacuum.ts';
 
 interface PGliteQueryable {
-  query<Row>(sql: string, params?: unknown[]): Promise<{ rows: Row[]; affectedRows?: number }>;
+  query<Row>(
+    sql: string,
+    params?: unknown[],
+  ): Promise<{ rows: Row[]; affectedRows?: number; blob?: Blob }>;
   exec(sql: string): Promise<unknown>;
 }
 
@@ -15,6 +18,11 @@ function wrap(target: PGliteQueryable): Transaction {
     async query<Row>(sql: string, params: readonly unknown[] = []): Promise<QueryResult<Row>> {
       const result = await target.query<Row>(sql, [...params]);
       return { rows: result.rows, rowCount: result.affectedRows ?? result.rows.length };
+    },
+    async copyOut(select: string): Promise<Buffer> {
+      // PGlite's COPY writes to its in-memory '/dev/blob' device.
+      const result = await target.query(`COPY (${select}) TO '/dev/blob'`);
+      return result.blob ? Buffer.from(await result.blob.arrayBuffer()) : Buffer.alloc(0);
     },
   };
 }
@@ -34,6 +42,7 @@ export async function openPGliteDatabase(store: string, directory: string): Prom
     store,
     engine: 'pglite',
     query: queryable.query,
+    copyOut: queryable.copyOut,
     transaction: (fn) => pg.transaction((tx) => fn(wrap(tx))),
     exec: async (sql) => {
       await pg.exec(sql);

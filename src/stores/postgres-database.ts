@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { to as copyTo } from 'pg-copy-streams';
 import type { Database, QueryResult, Transaction } from './database.ts';
 
 // int8 (counts, sequences) as JavaScript numbers, as PGlite returns them; values
@@ -13,6 +14,20 @@ function wrap(client: pg.Pool | pg.PoolClient): Transaction {
     async query<Row>(sql: string, params: readonly unknown[] = []): Promise<QueryResult<Row>> {
       const result = await client.query(sql, [...params]);
       return { rows: result.rows as Row[], rowCount: result.rowCount ?? 0 };
+    },
+    async copyOut(select: string): Promise<Buffer> {
+      const connection = client instanceof pg.Pool ? await client.connect() : client;
+      try {
+        const chunks: Buffer[] = [];
+        for await (const chunk of connection.query(copyTo(`COPY (${select}) TO STDOUT`))) {
+          chunks.push(chunk as Buffer);
+        }
+        return Buffer.concat(chunks);
+      } finally {
+        if (connection !== client) {
+          (connection as pg.PoolClient).release();
+        }
+      }
     },
   };
 }
@@ -45,6 +60,7 @@ export async function openPostgresDatabase(
     store,
     engine: 'postgres',
     query: queryable.query,
+    copyOut: queryable.copyOut,
     async transaction(fn) {
       const client = await pool.connect();
       try {

@@ -27,6 +27,8 @@ forEachEngine('isolation over every route with an id', (env) => {
   let spaceB = '';
   let contactA = '';
   let contactB = '';
+  let exportA = '';
+  let exportB = '';
   let operations: Operation[] = [];
 
   before(async () => {
@@ -61,9 +63,23 @@ forEachEngine('isolation over every route with an id', (env) => {
     };
     contactA = await seed(owner, spaceA, 'field_a');
     contactB = await seed(otherOwner, spaceB, 'field_b');
+    const seedExport = async (user: TestUser, space: string) => {
+      const created = await t.request(user, 'POST', `/api/v1/spaces/${space}/exports`, {
+        format: 'json',
+      });
+      assert.equal(created.statusCode, 202, created.body);
+      const { id } = created.json() as { id: string };
+      await t.services.exports.settled(id);
+      return id;
+    };
+    exportA = await seedExport(owner, spaceA);
+    exportB = await seedExport(otherOwner, spaceB);
     operations = operationsOf(t.app.swagger()).filter((o) => o.pathParams.length > 0);
   });
-  after(() => t.close());
+  after(async () => {
+    await t.services.exports.idle();
+    await t.close();
+  });
 
   /** The ids of a Space's objects, by path parameter name. */
   const idsOf = (space: 'A' | 'B'): Record<string, string> =>
@@ -73,8 +89,15 @@ forEachEngine('isolation over every route with an id', (env) => {
           userId: (byRole.get('volunteer') as TestUser).id,
           contactId: contactA,
           key: 'field_a',
+          exportId: exportA,
         }
-      : { spaceId: spaceB, userId: otherMember.id, contactId: contactB, key: 'field_b' };
+      : {
+          spaceId: spaceB,
+          userId: otherMember.id,
+          contactId: contactB,
+          key: 'field_b',
+          exportId: exportB,
+        };
 
   const bodyFor = (operation: Operation) =>
     operation.bodySchema
