@@ -5,7 +5,7 @@ import type { Database, Queryable } from '../../stores/database.ts';
 import { readSpaceTables } from '../../stores/space-tables.ts';
 import { listContacts } from '../contacts/contact.repository.ts';
 import { diffContacts } from '../contacts/contact-diff.ts';
-import { entryFor } from '../contacts/history-entry.ts';
+import { entryFor } from '../history/entry-for.ts';
 import type { HistoryEntryInput } from '../history/history-writer.ts';
 import { appendHistoryEntries } from '../history/history-writer.ts';
 import type { SpaceGrant } from '../spaces/space-access.ts';
