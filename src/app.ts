@@ -23,6 +23,7 @@ import { registerCustomFieldRoutes } from './modules/contacts/custom-fields.rout
 import { registerSpaceSettingsRoutes } from './modules/contacts/space-settings.routes.ts';
 import { registerHistoryRoutes } from './modules/history/history.routes.ts';
 import { registerIdentityRoutes } from './modules/identity/identity.routes.ts';
+import { registerImportRoutes } from './modules/imports/imports.routes.ts';
 import { registerMemberRoutes } from './modules/spaces/members.routes.ts';
 import { registerSpaceRoutes } from './modules/spaces/spaces.routes.ts';
 import type { Services } from './services.ts';
@@ -138,6 +139,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       registerCustomFieldRoutes(api, deps.services);
       registerSpaceSettingsRoutes(api, deps.services);
       registerHistoryRoutes(api, deps.services);
+      registerImportRoutes(api, deps.services, {
+        dataDir: deps.config.dataDir,
+        limits: deps.config.imports,
+      });
     },
     { prefix: '/api/v1' },
   );

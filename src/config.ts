@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { AppError } from './errors.ts';
+import type { ImportLimits } from './modules/imports/import-limits.ts';
 import { defaultResidencyPolicy, type ResidencyPolicy } from './modules/spaces/residency.ts';
 
 /**
@@ -38,6 +39,8 @@ export interface Config {
     /** When each day (`HH:MM`, UTC) every Space's history head is signed. */
     readonly checkpointTime: string;
   };
+  /** What an import may hold: each limit exceeded is a clear 4xx naming it (SPEC 4.4). */
+  readonly imports: ImportLimits;
 }
 
 const regionName = z
@@ -73,6 +76,13 @@ const envSchema = z.object({
   KITH_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
   KITH_SCHEDULER: z.enum(['on', 'off']).optional(),
   KITH_CHECKPOINT_TIME: timeOfDay.optional(),
+  KITH_IMPORT_MAX_BYTES: positiveInt(256 * 1024 * 1024),
+  KITH_IMPORT_MAX_ROWS: positiveInt(1_000_000),
+  KITH_IMPORT_MAX_COLUMNS: positiveInt(200),
+  KITH_IMPORT_MAX_CELL_CHARS: positiveInt(10_000),
+  KITH_IMPORT_MAX_XLSX_UNCOMPRESSED_BYTES: positiveInt(1024 * 1024 * 1024),
+  KITH_IMPORT_MAX_XLSX_ENTRIES: positiveInt(1000),
+  KITH_IMPORT_WORKER_MEMORY_MB: positiveInt(256),
 });
 
 export interface ConfigOverrides {
@@ -115,6 +125,15 @@ export function loadConfig(
     scheduler: {
       enabled: e.KITH_SCHEDULER !== 'off',
       checkpointTime: e.KITH_CHECKPOINT_TIME ?? '02:30',
+    },
+    imports: {
+      maxUploadBytes: e.KITH_IMPORT_MAX_BYTES,
+      maxRows: e.KITH_IMPORT_MAX_ROWS,
+      maxColumns: e.KITH_IMPORT_MAX_COLUMNS,
+      maxCellChars: e.KITH_IMPORT_MAX_CELL_CHARS,
+      maxXlsxUncompressedBytes: e.KITH_IMPORT_MAX_XLSX_UNCOMPRESSED_BYTES,
+      maxXlsxEntries: e.KITH_IMPORT_MAX_XLSX_ENTRIES,
+      workerMemoryMb: e.KITH_IMPORT_WORKER_MEMORY_MB,
     },
   };
 }

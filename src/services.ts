@@ -6,6 +6,7 @@ import { CustomFieldsService } from './modules/contacts/custom-fields.service.ts
 import { SpaceSettingsService } from './modules/contacts/space-settings.service.ts';
 import { HistoryService } from './modules/history/history.service.ts';
 import { IdentityService } from './modules/identity/identity.service.ts';
+import { ImportsService } from './modules/imports/imports.service.ts';
 import { type Mailer, OutboxMailer } from './modules/mail/mailer.ts';
 import { MembersService } from './modules/spaces/members.service.ts';
 import { SpacesService } from './modules/spaces/spaces.service.ts';
@@ -27,6 +28,7 @@ export interface Services {
   readonly customFields: CustomFieldsService;
   readonly spaceSettings: SpaceSettingsService;
   readonly history: HistoryService;
+  readonly imports: ImportsService;
 }
 
 export function createServices(
@@ -51,5 +53,6 @@ export function createServices(
     customFields: new CustomFieldsService(deps),
     spaceSettings: new SpaceSettingsService(deps),
     history: new HistoryService(deps),
+    imports: new ImportsService(deps),
   };
 }

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { importAndWait } from '../../src/modules/imports/imports.test-support.ts';
 import {
   permissionFor,
   type SpaceRole,
@@ -27,6 +28,8 @@ forEachEngine('isolation over every route with an id', (env) => {
   let spaceB = '';
   let contactA = '';
   let contactB = '';
+  let importA = '';
+  let importB = '';
   let operations: Operation[] = [];
 
   before(async () => {
@@ -61,6 +64,8 @@ forEachEngine('isolation over every route with an id', (env) => {
     };
     contactA = await seed(owner, spaceA, 'field_a');
     contactB = await seed(otherOwner, spaceB, 'field_b');
+    importA = (await importAndWait(t, owner, spaceA, 'email\na@example.org\n')).id;
+    importB = (await importAndWait(t, otherOwner, spaceB, 'email\nb@example.org\n')).id;
     operations = operationsOf(t.app.swagger()).filter((o) => o.pathParams.length > 0);
   });
   after(() => t.close());
@@ -73,8 +78,15 @@ forEachEngine('isolation over every route with an id', (env) => {
           userId: (byRole.get('volunteer') as TestUser).id,
           contactId: contactA,
           key: 'field_a',
+          importId: importA,
         }
-      : { spaceId: spaceB, userId: otherMember.id, contactId: contactB, key: 'field_b' };
+      : {
+          spaceId: spaceB,
+          userId: otherMember.id,
+          contactId: contactB,
+          key: 'field_b',
+          importId: importB,
+        };
 
   const bodyFor = (operation: Operation) =>
     operation.bodySchema
