@@ -5,14 +5,18 @@
 import { spawnSync } from 'node:child_process';
 import { repoRoot } from './lib.ts';
 
-const benchmarks = ['foundation'];
-const chosen = process.argv.slice(2);
+const benchmarks = ['foundation', 'imports'];
+// Names choose benchmarks; `--flag value` pairs after them are passed to each one.
+const args = process.argv.slice(2);
+const firstFlag = args.findIndex((arg) => arg.startsWith('--'));
+const chosen = firstFlag === -1 ? args : args.slice(0, firstFlag);
+const flags = firstFlag === -1 ? [] : args.slice(firstFlag);
 for (const name of chosen.length > 0 ? chosen : benchmarks) {
   if (!benchmarks.includes(name)) {
     console.error(`unknown benchmark ${name}: choose from ${benchmarks.join(', ')}`);
     process.exit(2);
   }
-  const result = spawnSync(process.execPath, ['--import', 'tsx', `bench/${name}.ts`], {
+  const result = spawnSync(process.execPath, ['--import', 'tsx', `bench/${name}.ts`, ...flags], {
     cwd: repoRoot,
     stdio: 'inherit',
   });

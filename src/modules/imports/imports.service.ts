@@ -141,12 +141,12 @@ export class ImportsService {
       const live: LiveImport = { record, committedRows: 0, done: Promise.resolve() };
       this.live.set(record.id, live);
       const report = () => onProgress?.(toImportView(live.record, [], null, live.committedRows));
-      live.done = this.run(db, caller, grant, live, sheet, options, shape.mapping, report).finally(
-        async () => {
-          this.live.delete(record.id);
-          await cleanup();
-        },
-      );
+      live.done = this.run(db, caller, grant, live, sheet, options, shape.mapping, {
+        report,
+        release: cleanup,
+      }).finally(() => {
+        this.live.delete(record.id);
+      });
       return { id: record.id, done: live.done };
     } catch (error) {
       await cleanup();
@@ -222,8 +222,9 @@ export class ImportsService {
     sheet: SheetFile,
     options: ImportOptions,
     mapping: Record<string, string>,
-    report: () => void,
+    hooks: { report: () => void; release: () => Promise<unknown> },
   ): Promise<void> {
+    const { report } = hooks;
     const record = live.record;
     const spaceId = grant.space.id;
     const save = (finished = false) =>
@@ -245,6 +246,8 @@ export class ImportsService {
           report();
         },
       });
+      // Every valid row is staged: the upload is no longer needed.
+      await hooks.release();
       if (options.dryRun) {
         record.status = 'validated';
         await save(true);
@@ -296,6 +299,8 @@ export class ImportsService {
       });
       report();
     } catch (error) {
+      await hooks.release();
+      Object.assign(record.counts, { created: 0, updated: 0, skipped: 0 });
       record.status = 'failed';
       record.error = isAppError(error)
         ? { code: error.code, message: error.message }

@@ -47,9 +47,12 @@ export async function* decodeText(
     try {
       return (decoder as TextDecoder).decode(bytes, { stream });
     } catch {
+      // The line of the first bad byte: where a lenient decoder puts its first U+FFFD.
+      const lenient = new TextDecoder(encoding, { ignoreBOM: true }).decode(bytes);
+      const bad = lenient.indexOf('\ufffd');
       throw badFile(
-        `the file is not valid ${encoding === 'auto' ? 'UTF-8' : encoding}: save it as UTF-8, or say which encoding it uses (encoding: windows-1252, utf-16le, utf-16be)`,
-        lines,
+        `the file is not valid ${encoding.toUpperCase()}: save it as UTF-8, or say which encoding it uses (encoding: windows-1252, utf-16le, utf-16be)`,
+        lines + countNewlines(lenient, bad === -1 ? 0 : bad),
       );
     }
   };
