@@ -187,8 +187,8 @@ export async function stageRows(
   }
   await db.query(
     `INSERT INTO import_rows (space_id, import_id, line, input)
-     SELECT $1, $2, r.line, r.input FROM jsonb_to_recordset($3::jsonb) AS r(line integer, input jsonb)`,
-    [spaceId, importId, JSON.stringify(rows)],
+     SELECT $1, $2, r.line, r.input FROM unnest($3::integer[], $4::text[]) AS r(line, input)`,
+    [spaceId, importId, rows.map((row) => row.line), rows.map((row) => JSON.stringify(row.input))],
   );
 }
 
@@ -216,12 +216,15 @@ export async function readStagedRows(
   afterLine: number,
   limit: number,
 ): Promise<{ line: number; input: Record<string, unknown> }[]> {
-  const { rows } = await db.query<{ line: number; input: Record<string, unknown> }>(
+  const { rows } = await db.query<{ line: number; input: string }>(
     `SELECT line, input FROM import_rows
       WHERE space_id = $1 AND import_id = $2 AND line > $3 ORDER BY line LIMIT $4`,
     [spaceId, importId, afterLine, limit],
   );
-  return rows;
+  return rows.map((row) => ({
+    line: row.line,
+    input: JSON.parse(row.input) as Record<string, unknown>,
+  }));
 }
 
 export async function deleteStagedRows(

@@ -36,12 +36,13 @@ CREATE TABLE imports (
 CREATE INDEX imports_by_file ON imports (space_id, file_sha256);
 
 -- Rows that passed validation, waiting for the commit; deleted once it ends.
--- The commit reads them in line order inside its one transaction.
+-- The commit reads them in line order inside its one transaction. The input
+-- is the contacts-API JSON as text: written and read whole, never queried.
 CREATE TABLE import_rows (
   space_id uuid NOT NULL,
   import_id uuid NOT NULL,
   line integer NOT NULL,
-  input jsonb NOT NULL,
+  input text NOT NULL,
   PRIMARY KEY (space_id, import_id, line),
   FOREIGN KEY (space_id, import_id) REFERENCES imports (space_id, id) ON DELETE CASCADE
 );
