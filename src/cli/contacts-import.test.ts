@@ -12,6 +12,7 @@ import { Stores } from '../stores/stores.ts';
 /** `kith contacts import` as a real process on embedded stores, including one killed mid-commit. */
 let dataDir = '';
 let spaceId = '';
+let userId = '';
 const email = 'importer@example.org';
 const env = () => ({ KITH_DATA: dataDir, KITH_REGIONS: 'eu' });
 
@@ -51,6 +52,7 @@ before(async () => {
     { userId: user.id },
   );
   spaceId = space.id;
+  userId = user.id;
   await testEnv.stores.close();
 });
 after(() => rm(dataDir, { recursive: true, force: true }));
@@ -104,6 +106,16 @@ test('an import killed with SIGKILL mid-commit leaves no contact behind', async 
   await new Promise((resolve) => child.once('close', resolve));
   assert.equal(child.signalCode, 'SIGKILL');
   assert.equal(await contactCount(), before, 'no contact of the killed import is left');
+  const importId = /import ([0-9a-f-]{36}): committing/.exec(stdout)?.[1] ?? '';
+  const status = await withStores(async (stores) => {
+    const config = loadConfig({ KITH_DATA: dataDir, KITH_REGIONS: 'eu', KITH_LOG_LEVEL: 'silent' });
+    const caller = {
+      actor: { type: 'user' as const, id: userId, name: 'Imma' },
+      source: 'cli' as const,
+    };
+    return (await createServices(config, stores).imports.get(caller, spaceId, importId)).status;
+  });
+  assert.equal(status, 'interrupted', 'the killed job is reported as interrupted');
   // The same file can be imported again: the killed one never committed.
   const again = await runKith(
     ['contacts', 'import', file, '--space', spaceId, '--as', email, '--json'],

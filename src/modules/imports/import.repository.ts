@@ -1,4 +1,4 @@
-import type { Queryable } from '../../stores/database.ts';
+import type { Database, Queryable } from '../../stores/database.ts';
 
 /** SQL of import jobs, their staged rows and their rejections. Every statement names the Space. */
 
@@ -254,11 +254,42 @@ export async function listRejections(
   return rows;
 }
 
-/** Imports left running by a process that stopped: they can never finish. */
-export async function markInterrupted(db: Queryable, spaceId: string, at: Date): Promise<void> {
-  await db.query(
-    `UPDATE imports SET status = 'interrupted', updated_at = $2, finished_at = $2
-      WHERE space_id = $1 AND status IN ('queued', 'validating', 'committing')`,
-    [spaceId, at],
-  );
+/** Takes the job's row lock until the transaction ends: a committing job holds it throughout. */
+export async function lockImport(db: Queryable, spaceId: string, id: string): Promise<void> {
+  await db.query('SELECT 1 FROM imports WHERE space_id = $1 AND id = $2 FOR UPDATE', [spaceId, id]);
+}
+
+/** Whether no transaction holds the job's row lock (PostgreSQL: its committing process is gone). */
+export async function isImportUnlocked(
+  db: Database,
+  spaceId: string,
+  id: string,
+): Promise<boolean> {
+  return db.transaction(async (tx) => {
+    const { rows } = await tx.query(
+      'SELECT 1 FROM imports WHERE space_id = $1 AND id = $2 FOR UPDATE SKIP LOCKED',
+      [spaceId, id],
+    );
+    return rows.length > 0;
+  });
+}
+
+/** Marks a job whose process stopped as interrupted (if it still has `status`), dropping its staged rows. */
+export async function markInterrupted(
+  db: Database,
+  spaceId: string,
+  id: string,
+  status: ImportStatus,
+  at: Date,
+): Promise<boolean> {
+  return db.transaction(async (tx) => {
+    const { rowCount } = await tx.query(
+      `UPDATE imports SET status = 'interrupted', updated_at = $4, finished_at = $4,
+              error_code = 'unavailable', error_message = 'the process running this import stopped before it committed: nothing was imported'
+        WHERE space_id = $1 AND id = $2 AND status = $3`,
+      [spaceId, id, status, at],
+    );
+    await tx.query('DELETE FROM import_rows WHERE space_id = $1 AND import_id = $2', [spaceId, id]);
+    return rowCount > 0;
+  });
 }

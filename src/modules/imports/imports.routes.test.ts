@@ -247,4 +247,28 @@ forEachEngine('import routes', (env) => {
     );
     assert.equal(page.nextRejectedAfter, 15);
   });
+
+  test('a job whose process stopped is reported as interrupted, its staged rows dropped', async () => {
+    const space = await t.space(owner);
+    const db = await region();
+    for (const status of ['committing', 'validating']) {
+      const view = await importAndWait(t, owner, space, `email\n${status}@example.org\n`, {
+        dryRun: 'true',
+      });
+      await db.query(
+        `UPDATE imports SET status = $3, finished_at = NULL, updated_at = now() - interval '1 hour'
+          WHERE space_id = $1 AND id = $2`,
+        [space, view.id, status],
+      );
+      await db.query(
+        `INSERT INTO import_rows (space_id, import_id, line, input) VALUES ($1, $2, 2, '{}')`,
+        [space, view.id],
+      );
+      const after = await waitForImport(t, owner, space, view.id);
+      assert.equal(after.status, 'interrupted');
+      assert.match(after.error?.message ?? '', /stopped before it committed/);
+      const staged = await db.query('SELECT 1 FROM import_rows WHERE space_id = $1', [space]);
+      assert.equal(staged.rows.length, 0);
+    }
+  });
 });

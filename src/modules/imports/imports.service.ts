@@ -16,7 +16,10 @@ import {
   findImport,
   type ImportRecord,
   insertImport,
+  isImportUnlocked,
   listRejections,
+  lockImport,
+  markInterrupted,
   saveImportState,
 } from './import.repository.ts';
 import { commitStagedRows } from './import-commit.ts';
@@ -27,6 +30,9 @@ import { type ImportOptions, type ImportView, importOptions } from './imports.sc
 import type { SheetFile } from './sheet-source.ts';
 import { readSheet } from './sheet-source.ts';
 import { extractXlsxRows, isZipFile } from './xlsx-extract.ts';
+
+/** How long a validating job may go without writing its progress before it counts as stopped. */
+const staleAfterMs = 10 * 60 * 1000;
 
 /** An uploaded file, already on disk with its size and SHA-256. */
 export interface ImportUpload {
@@ -171,10 +177,11 @@ export class ImportsService {
       return toImportView(live.record, [], null, live.committedRows);
     }
     const db = await this.regionOf(grant);
-    const record = await findImport(db, grant.space.id, importId);
-    if (!record) {
+    const found = await findImport(db, grant.space.id, importId);
+    if (!found) {
       throw notFound('import');
     }
+    const record = live ? found : await this.settleAbandoned(db, grant.space.id, found);
     const limit = query.rejectedLimit ?? 1000;
     const rejected = await listRejections(
       db,
@@ -186,6 +193,33 @@ export class ImportsService {
     const page = rejected.slice(0, limit);
     const next = rejected.length > limit ? (page.at(-1)?.line ?? null) : null;
     return toImportView(live?.record ?? record, page, next, live?.committedRows ?? 0);
+  }
+
+  /**
+   * A job that says it runs but has no process: on PGlite only this process can
+   * run it (the data directory is locked); on PostgreSQL a committing job holds
+   * its row lock, and a validating one writes its progress at least every
+   * `staleAfterMs`. Such a job is marked interrupted; it never committed.
+   */
+  private async settleAbandoned(
+    db: Database,
+    spaceId: string,
+    record: ImportRecord,
+  ): Promise<ImportRecord> {
+    const running = ['queued', 'validating', 'committing'].includes(record.status);
+    if (!running) {
+      return record;
+    }
+    const now = this.deps.clock();
+    const abandoned =
+      db.engine === 'pglite' ||
+      (record.status === 'committing'
+        ? await isImportUnlocked(db, spaceId, record.id)
+        : now.getTime() - record.updatedAt.getTime() > staleAfterMs);
+    if (!abandoned || !(await markInterrupted(db, spaceId, record.id, record.status, now))) {
+      return record;
+    }
+    return (await findImport(db, spaceId, record.id)) ?? record;
   }
 
   /** Header checks, the mapping (given or guessed) and the row count: one streaming pass. */
@@ -258,6 +292,7 @@ export class ImportsService {
       await save();
       report();
       await db.transaction(async (tx) => {
+        await lockImport(tx, spaceId, record.id);
         const at = this.deps.clock();
         const counts = await commitStagedRows(
           tx,
