@@ -11,7 +11,7 @@
  * skips PostgreSQL). The machine is shared: figures move with its load.
  */
 import { createReadStream, openAsBlob } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { appendFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -39,19 +39,17 @@ const rawColumns =
   'email text, first_name text, last_name text, phone text, city text, postcode text, tags text, newsletter text';
 
 async function writeCsv(path: string): Promise<void> {
-  const lines: string[] = [header];
-  const chunks: string[] = [];
+  await writeFile(path, `${header}\n`);
+  const lines: string[] = [];
   for (let i = 0; i < total; i++) {
     lines.push(
       `person${i}@example.org,First${i},Last${i % 5000},+33 6 ${String(i).padStart(8, '0')},City ${i % 300},${String(10000 + (i % 90000))},tag${i % 20};all,${i % 3 === 0 ? 'yes' : 'no'}`,
     );
-    if (lines.length >= 50_000) {
-      chunks.push(`${lines.join('\n')}\n`);
+    if (lines.length >= 50_000 || i === total - 1) {
+      await appendFile(path, `${lines.join('\n')}\n`);
       lines.length = 0;
     }
   }
-  chunks.push(lines.length > 0 ? `${lines.join('\n')}\n` : '');
-  await writeFile(path, chunks.join(''));
 }
 
 /** Peak RSS while `fn` runs, sampled every 50 ms, in MiB. */
@@ -164,6 +162,8 @@ async function benchEngine(engine: EngineName, csv: string): Promise<Record<stri
       'import rows/s (committed, with history)': importRate.toFixed(0),
       'ratio import/COPY (goal ≥ 0.5)': (importRate / copyRate).toFixed(3),
       'import seconds': (importMs / 1000).toFixed(1),
+      'idle RSS before the import, MiB': idleMiB.toFixed(0),
+      'peak RSS during the import, MiB': peakMiB.toFixed(0),
       'peak RSS above idle, MiB': (peakMiB - idleMiB).toFixed(0),
     };
   } finally {

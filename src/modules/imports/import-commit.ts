@@ -59,8 +59,6 @@ export async function commitStagedRows(
   const definitions = await definitionsOf(tx, spaceId);
   const stamp = { source: 'import', at };
   const counts: CommitCounts = { created: 0, updated: 0, skipped: 0 };
-  // Keys met earlier in this file: a repeated email is the same person.
-  const seen = new Map<string, string>();
   const keyOf = (email: string | null, phone: string | null) =>
     plan.dedupBy === 'email' ? normaliseText(email) : phoneDigits(phone);
   let afterLine = 0;
@@ -71,11 +69,15 @@ export async function commitStagedRows(
       break;
     }
     afterLine = rows.at(-1)?.line ?? afterLine;
+    // Dedup keys of this batch: contacts already in the Space, those created by
+    // earlier batches included (the lookup runs inside the same transaction),
+    // and those created earlier in this batch. Memory stays one batch wide.
+    const seen = new Map<string, string>();
     const inputs = rows.map((row) => parseInput(contactInput, row.input));
     if (plan.mode !== 'create') {
       const keys = inputs.map((input) => keyOf(input.email ?? null, input.phone ?? null));
-      const unseen = [...new Set(keys.filter((key) => key !== '' && !seen.has(key)))];
-      for (const found of await findContactsByKey(tx, spaceId, plan.dedupBy, unseen)) {
+      const unique = [...new Set(keys.filter((key) => key !== ''))];
+      for (const found of await findContactsByKey(tx, spaceId, plan.dedupBy, unique)) {
         if (!seen.has(found.key)) {
           seen.set(found.key, found.id);
         }
