@@ -24,6 +24,7 @@ import { registerSpaceSettingsRoutes } from './modules/contacts/space-settings.r
 import { registerExportRoutes } from './modules/exports/exports.routes.ts';
 import { registerHistoryRoutes } from './modules/history/history.routes.ts';
 import { registerIdentityRoutes } from './modules/identity/identity.routes.ts';
+import { registerImportRoutes } from './modules/imports/imports.routes.ts';
 import { registerMemberRoutes } from './modules/spaces/members.routes.ts';
 import { registerSpaceRoutes } from './modules/spaces/spaces.routes.ts';
 import type { Services } from './services.ts';
@@ -140,6 +141,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       registerSpaceSettingsRoutes(api, deps.services);
       registerHistoryRoutes(api, deps.services);
       registerExportRoutes(api, deps.services);
+      registerImportRoutes(api, deps.services, {
+        dataDir: deps.config.dataDir,
+        limits: deps.config.imports,
+      });
     },
     { prefix: '/api/v1' },
   );

@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
+import { registerContactsCommands } from './cli/contacts-import.ts';
 import { exitCodeFor, exitCodes } from './cli/exit-codes.ts';
 import { registerExportCommand } from './cli/export.ts';
 import { addGlobalOptions } from './cli/global-options.ts';
@@ -35,6 +36,7 @@ function buildProgram(): Command {
   registerMigrateCommand(program);
   registerUsersCommands(program);
   registerSpacesCommands(program);
+  registerContactsCommands(program);
   registerHistoryCommands(program);
   registerExportCommand(program);
   configureUsageErrors(program);

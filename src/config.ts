@@ -1,6 +1,7 @@
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { AppError } from './errors.ts';
+import type { ImportLimits } from './modules/imports/import-limits.ts';
 import { defaultResidencyPolicy, type ResidencyPolicy } from './modules/spaces/residency.ts';
 
 /**
@@ -44,6 +45,8 @@ export interface Config {
     /** Each region's export storage (`KITH_REGION_<R>_EXPORTS`, default `KITH_DATA/exports/<region>`). */
     readonly directories: Readonly<Record<string, string>>;
   };
+  /** What an import may hold: each limit exceeded is a clear 4xx naming it (SPEC 4.4). */
+  readonly imports: ImportLimits;
 }
 
 const regionName = z
@@ -80,6 +83,13 @@ const envSchema = z.object({
   KITH_SCHEDULER: z.enum(['on', 'off']).optional(),
   KITH_CHECKPOINT_TIME: timeOfDay.optional(),
   KITH_EXPORT_TTL_DAYS: positiveInt(7),
+  KITH_IMPORT_MAX_BYTES: positiveInt(256 * 1024 * 1024),
+  KITH_IMPORT_MAX_ROWS: positiveInt(1_000_000),
+  KITH_IMPORT_MAX_COLUMNS: positiveInt(200),
+  KITH_IMPORT_MAX_CELL_CHARS: positiveInt(10_000),
+  KITH_IMPORT_MAX_XLSX_UNCOMPRESSED_BYTES: positiveInt(1024 * 1024 * 1024),
+  KITH_IMPORT_MAX_XLSX_ENTRIES: positiveInt(1000),
+  KITH_IMPORT_WORKER_MEMORY_MB: positiveInt(256),
 });
 
 export interface ConfigOverrides {
@@ -127,6 +137,15 @@ export function loadConfig(
     exports: {
       ttlDays: e.KITH_EXPORT_TTL_DAYS,
       directories: readExportDirectories(env, regions, dataDir),
+    },
+    imports: {
+      maxUploadBytes: e.KITH_IMPORT_MAX_BYTES,
+      maxRows: e.KITH_IMPORT_MAX_ROWS,
+      maxColumns: e.KITH_IMPORT_MAX_COLUMNS,
+      maxCellChars: e.KITH_IMPORT_MAX_CELL_CHARS,
+      maxXlsxUncompressedBytes: e.KITH_IMPORT_MAX_XLSX_UNCOMPRESSED_BYTES,
+      maxXlsxEntries: e.KITH_IMPORT_MAX_XLSX_ENTRIES,
+      workerMemoryMb: e.KITH_IMPORT_WORKER_MEMORY_MB,
     },
   };
 }

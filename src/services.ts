@@ -7,6 +7,7 @@ import { SpaceSettingsService } from './modules/contacts/space-settings.service.
 import { ExportsService } from './modules/exports/exports.service.ts';
 import { HistoryService } from './modules/history/history.service.ts';
 import { IdentityService } from './modules/identity/identity.service.ts';
+import { ImportsService } from './modules/imports/imports.service.ts';
 import { type Mailer, OutboxMailer } from './modules/mail/mailer.ts';
 import { MembersService } from './modules/spaces/members.service.ts';
 import { SpacesService } from './modules/spaces/spaces.service.ts';
@@ -34,6 +35,7 @@ export interface Services {
   readonly spaceSettings: SpaceSettingsService;
   readonly history: HistoryService;
   readonly exports: ExportsService;
+  readonly imports: ImportsService;
 }
 
 export function createServices(
@@ -60,5 +62,6 @@ export function createServices(
     spaceSettings: new SpaceSettingsService(deps),
     history: new HistoryService(deps),
     exports: new ExportsService(deps),
+    imports: new ImportsService(deps),
   };
 }

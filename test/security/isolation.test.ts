@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { importAndWait } from '../../src/modules/imports/imports.test-support.ts';
 import {
   permissionFor,
   type SpaceRole,
@@ -29,6 +30,8 @@ forEachEngine('isolation over every route with an id', (env) => {
   let contactB = '';
   let exportA = '';
   let exportB = '';
+  let importA = '';
+  let importB = '';
   let operations: Operation[] = [];
 
   before(async () => {
@@ -74,6 +77,8 @@ forEachEngine('isolation over every route with an id', (env) => {
     };
     exportA = await seedExport(owner, spaceA);
     exportB = await seedExport(otherOwner, spaceB);
+    importA = (await importAndWait(t, owner, spaceA, 'email\na@example.org\n')).id;
+    importB = (await importAndWait(t, otherOwner, spaceB, 'email\nb@example.org\n')).id;
     operations = operationsOf(t.app.swagger()).filter((o) => o.pathParams.length > 0);
   });
   after(async () => {
@@ -90,6 +95,7 @@ forEachEngine('isolation over every route with an id', (env) => {
           contactId: contactA,
           key: 'field_a',
           exportId: exportA,
+          importId: importA,
         }
       : {
           spaceId: spaceB,
@@ -97,6 +103,7 @@ forEachEngine('isolation over every route with an id', (env) => {
           contactId: contactB,
           key: 'field_b',
           exportId: exportB,
+          importId: importB,
         };
 
   const bodyFor = (operation: Operation) =>
