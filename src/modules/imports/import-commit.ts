@@ -13,7 +13,7 @@ import { type Contact, consentChannels, emptyContactFields } from '../contacts/c
 import { normaliseText, phoneDigits } from '../contacts/contact-search.ts';
 import { contactInput } from '../contacts/contacts.schemas.ts';
 import { definitionsOf } from '../contacts/custom-field.repository.ts';
-import { entryFor } from '../contacts/history-entry.ts';
+import { entryFor } from '../history/entry-for.ts';
 import type { HistoryEntryInput } from '../history/history-writer.ts';
 import { appendHistoryEntries } from '../history/history-writer.ts';
 import type { SpaceGrant } from '../spaces/space-access.ts';

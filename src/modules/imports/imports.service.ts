@@ -6,7 +6,7 @@ import type { ServiceDeps } from '../../services.ts';
 import type { Database } from '../../stores/database.ts';
 import { parseInput } from '../contacts/contact-input.ts';
 import { definitionsOf } from '../contacts/custom-field.repository.ts';
-import { entryFor } from '../contacts/history-entry.ts';
+import { entryFor } from '../history/entry-for.ts';
 import { appendHistoryEntries } from '../history/history-writer.ts';
 import { isUuid, SpaceAccess, type SpaceGrant } from '../spaces/space-access.ts';
 import { checkHeaders, guessMapping, resolveMapping } from './column-mapping.ts';
