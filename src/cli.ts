@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
+import { registerBackupCommands } from './cli/backup.ts';
 import { exitCodeFor, exitCodes } from './cli/exit-codes.ts';
 import { addGlobalOptions } from './cli/global-options.ts';
 import { registerHistoryCommands } from './cli/history.ts';
@@ -35,6 +36,7 @@ function buildProgram(): Command {
   registerUsersCommands(program);
   registerSpacesCommands(program);
   registerHistoryCommands(program);
+  registerBackupCommands(program);
   configureUsageErrors(program);
   return program;
 }

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { Config } from './config.ts';
 import { type Clock, systemClock } from './context.ts';
+import { BackupsService } from './modules/backups/backups.service.ts';
 import { ContactsService } from './modules/contacts/contacts.service.ts';
 import { CustomFieldsService } from './modules/contacts/custom-fields.service.ts';
 import { SpaceSettingsService } from './modules/contacts/space-settings.service.ts';
@@ -27,6 +28,7 @@ export interface Services {
   readonly customFields: CustomFieldsService;
   readonly spaceSettings: SpaceSettingsService;
   readonly history: HistoryService;
+  readonly backups: BackupsService;
 }
 
 export function createServices(
@@ -51,5 +53,6 @@ export function createServices(
     customFields: new CustomFieldsService(deps),
     spaceSettings: new SpaceSettingsService(deps),
     history: new HistoryService(deps),
+    backups: new BackupsService(deps),
   };
 }
