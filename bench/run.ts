@@ -5,14 +5,18 @@
 import { spawnSync } from 'node:child_process';
 import { repoRoot } from './lib.ts';
 
-const benchmarks = ['foundation'];
-const chosen = process.argv.slice(2);
+const benchmarks = ['foundation', 'backups'];
+// Names choose benchmarks; anything from the first option on (`--rows 1000`) goes to each.
+const args = process.argv.slice(2);
+const firstOption = args.findIndex((arg) => arg.startsWith('--'));
+const chosen = firstOption < 0 ? args : args.slice(0, firstOption);
+const options = firstOption < 0 ? [] : args.slice(firstOption);
 for (const name of chosen.length > 0 ? chosen : benchmarks) {
   if (!benchmarks.includes(name)) {
     console.error(`unknown benchmark ${name}: choose from ${benchmarks.join(', ')}`);
     process.exit(2);
   }
-  const result = spawnSync(process.execPath, ['--import', 'tsx', `bench/${name}.ts`], {
+  const result = spawnSync(process.execPath, ['--import', 'tsx', `bench/${name}.ts`, ...options], {
     cwd: repoRoot,
     stdio: 'inherit',
   });
