@@ -18,6 +18,7 @@ import { AppError } from './errors.ts';
 import { installAuthentication } from './http/authentication.ts';
 import { errorSchema } from './http/common-schemas.ts';
 import { installErrorHandler } from './http/error-handler.ts';
+import { registerBackupRoutes } from './modules/backups/backups.routes.ts';
 import { registerContactRoutes } from './modules/contacts/contacts.routes.ts';
 import { registerCustomFieldRoutes } from './modules/contacts/custom-fields.routes.ts';
 import { registerSpaceSettingsRoutes } from './modules/contacts/space-settings.routes.ts';
@@ -145,6 +146,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         dataDir: deps.config.dataDir,
         limits: deps.config.imports,
       });
+      registerBackupRoutes(api, deps.services);
     },
     { prefix: '/api/v1' },
   );

@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
+import { registerBackupCommands } from './cli/backup.ts';
 import { registerContactsCommands } from './cli/contacts-import.ts';
 import { exitCodeFor, exitCodes } from './cli/exit-codes.ts';
 import { registerExportCommand } from './cli/export.ts';
@@ -39,6 +40,7 @@ function buildProgram(): Command {
   registerContactsCommands(program);
   registerHistoryCommands(program);
   registerExportCommand(program);
+  registerBackupCommands(program);
   configureUsageErrors(program);
   return program;
 }

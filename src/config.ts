@@ -47,7 +47,22 @@ export interface Config {
   };
   /** What an import may hold: each limit exceeded is a clear 4xx naming it (SPEC 4.4). */
   readonly imports: ImportLimits;
+  readonly backups: {
+    /** When each day (`HH:MM`, UTC) every region backs up its Spaces (`KITH_BACKUP_TIME`). */
+    readonly time: string;
+    /** Days a backup is kept, at most 35 (`KITH_BACKUP_RETENTION_DAYS`). */
+    readonly retentionDays: number;
+    /** Each region's backup directory: `KITH_REGION_<R>_BACKUPS`, default `KITH_DATA/backups/<r>`. */
+    readonly locations: Readonly<Record<string, string>>;
+    /** Master keys supplied by `KITH_REGION_<R>_MASTER_KEY` (base64), by region. */
+    readonly masterKeys: Readonly<Record<string, string>>;
+    /** Older master keys still accepted for unwrapping during a rotation (`KITH_REGION_<R>_PREVIOUS_MASTER_KEYS`, comma-separated). */
+    readonly previousMasterKeys: Readonly<Record<string, readonly string[]>>;
+  };
 }
+
+/** SPEC 4.6: backups are kept at most 35 days; the operator may only shorten it. */
+export const maxBackupRetentionDays = 35;
 
 const regionName = z
   .string()
@@ -90,6 +105,13 @@ const envSchema = z.object({
   KITH_IMPORT_MAX_XLSX_UNCOMPRESSED_BYTES: positiveInt(1024 * 1024 * 1024),
   KITH_IMPORT_MAX_XLSX_ENTRIES: positiveInt(1000),
   KITH_IMPORT_WORKER_MEMORY_MB: positiveInt(256),
+  KITH_BACKUP_TIME: timeOfDay.optional(),
+  KITH_BACKUP_RETENTION_DAYS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(maxBackupRetentionDays, 'must be at most 35 (days): backups are never kept longer')
+    .optional(),
 });
 
 export interface ConfigOverrides {
@@ -147,6 +169,13 @@ export function loadConfig(
       maxXlsxEntries: e.KITH_IMPORT_MAX_XLSX_ENTRIES,
       workerMemoryMb: e.KITH_IMPORT_WORKER_MEMORY_MB,
     },
+    backups: readBackupConfig(
+      env,
+      regions,
+      dataDir,
+      e.KITH_BACKUP_TIME,
+      e.KITH_BACKUP_RETENTION_DAYS,
+    ),
   };
 }
 
@@ -226,4 +255,38 @@ function readStoreUrls(env: NodeJS.ProcessEnv, regions: readonly string[]): Reco
     }
   }
   return urls;
+}
+
+function readBackupConfig(
+  env: NodeJS.ProcessEnv,
+  regions: readonly string[],
+  dataDir: string,
+  time: string | undefined,
+  retentionDays: number | undefined,
+): Config['backups'] {
+  const locations: Record<string, string> = {};
+  const masterKeys: Record<string, string> = {};
+  const previousMasterKeys: Record<string, string[]> = {};
+  for (const region of regions) {
+    const prefix = `KITH_REGION_${region.toUpperCase()}`;
+    locations[region] = resolve(env[`${prefix}_BACKUPS`] || resolve(dataDir, 'backups', region));
+    const key = env[`${prefix}_MASTER_KEY`];
+    if (key) {
+      masterKeys[region] = key;
+    }
+    const previous = env[`${prefix}_PREVIOUS_MASTER_KEYS`];
+    if (previous) {
+      previousMasterKeys[region] = previous
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
+    }
+  }
+  return {
+    time: time ?? '01:30',
+    retentionDays: retentionDays ?? maxBackupRetentionDays,
+    locations,
+    masterKeys,
+    previousMasterKeys,
+  };
 }

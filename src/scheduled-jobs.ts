@@ -1,7 +1,9 @@
 import type { Config } from './config.ts';
 import type { Clock } from './context.ts';
+import { runBackups } from './modules/backups/backup-operations.ts';
 import { sweepExports } from './modules/exports/export-sweep.ts';
 import { signDueCheckpoints } from './modules/history/checkpoints.ts';
+import { readRegionsInUse } from './modules/history/history.repository.ts';
 import { deliverAllHistoryOutboxes } from './modules/history/history-outbox.ts';
 import type { ScheduledJob } from './modules/scheduler/scheduler.ts';
 import type { Stores } from './stores/stores.ts';
@@ -48,5 +50,25 @@ export function scheduledJobs(config: Config, stores: Stores, clock: Clock): Sch
       schedule: { kind: 'every', minutes: 60 },
       run: () => sweepExports({ config, stores, clock }),
     },
+    // SPEC 4.6: every Space of each region is backed up daily, then retention prunes.
+    ...config.regions.map(
+      (region): ScheduledJob => ({
+        name: `backups.${region}`,
+        schedule: { kind: 'daily', at: config.backups.time },
+        async run() {
+          // A region no Space lives in is never opened (stores open lazily).
+          if (!(await readRegionsInUse(await stores.platform())).includes(region)) {
+            return { backups: 0, pruned: 0 };
+          }
+          const run = await runBackups({ config, stores, now: clock }, { region });
+          if (run.failed.length > 0) {
+            throw new Error(
+              `${run.failed.length} Space(s) not backed up in ${region} (${run.made.length} done); first: ${run.failed[0]?.spaceId}: ${run.failed[0]?.reason}`,
+            );
+          }
+          return { backups: run.made.length, pruned: run.pruned };
+        },
+      }),
+    ),
   ];
 }

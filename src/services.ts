@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { Config } from './config.ts';
 import { type Clock, systemClock } from './context.ts';
+import { BackupsService } from './modules/backups/backups.service.ts';
 import { ContactsService } from './modules/contacts/contacts.service.ts';
 import { CustomFieldsService } from './modules/contacts/custom-fields.service.ts';
 import { SpaceSettingsService } from './modules/contacts/space-settings.service.ts';
@@ -36,6 +37,7 @@ export interface Services {
   readonly history: HistoryService;
   readonly exports: ExportsService;
   readonly imports: ImportsService;
+  readonly backups: BackupsService;
 }
 
 export function createServices(
@@ -63,5 +65,6 @@ export function createServices(
     history: new HistoryService(deps),
     exports: new ExportsService(deps),
     imports: new ImportsService(deps),
+    backups: new BackupsService(deps),
   };
 }

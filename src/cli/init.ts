@@ -52,10 +52,16 @@ function engineLabel(config: Config): string {
 }
 
 function keyReport(config: Config, keys: CreatedKeys): string[] {
+  const master = keys.backupMaster.flatMap((file) => [
+    `Created backup master key ${file}`,
+    '  KEEP A COPY of it apart from the backups (another machine or a vault): without it',
+    '  no backup can be read; with the backups, it reads them all.',
+  ]);
   if (keys.checkpoint.length === 0) {
-    return [`Keys: present under ${config.dataDir}/keys`];
+    return [`Keys: present under ${config.dataDir}/keys`, ...master];
   }
   return [
+    ...master,
     `Created history checkpoint keys for ${keys.checkpoint.join(', ')} under ${config.dataDir}/keys`,
     '  (keep a copy of keys/ apart from the data and its backups; customers check',
     '  checkpoints with the checkpoint-<region>.pub.pem files)',

@@ -1,13 +1,16 @@
 import type { Command } from 'commander';
 import { operatorCaller } from '../context.ts';
 import { AppError } from '../errors.ts';
+import { deleteSpaceEverywhere } from '../modules/backups/space-deletion.ts';
+import { findRegisteredSpace } from '../modules/backups/space-registry.repository.ts';
+import { isUuid } from '../modules/spaces/space-access.ts';
 import { globalOptionsOf } from './global-options.ts';
 import { withInstallation } from './installation.ts';
 import { Output } from './output.ts';
 
 /** `kith spaces create`: a Space in its residency region, owned by an existing account. */
 export function registerSpacesCommands(program: Command): void {
-  const spaces = program.command('spaces').description('create Spaces');
+  const spaces = program.command('spaces').description('create and delete Spaces');
 
   spaces
     .command('create')
@@ -42,5 +45,29 @@ export function registerSpacesCommands(program: Command): void {
           `Created Space ${space.id} "${space.name}" (${space.country}) in region ${space.region}, owned by ${options.owner}.`,
         ],
       );
+    });
+
+  spaces
+    .command('delete')
+    .description(
+      'delete a Space: its data, history and members, and its data key (every backup of it becomes unreadable)',
+    )
+    .requiredOption('--space <id>', 'the Space’s id')
+    .action(async (options: { space: string }, command: Command) => {
+      const output = new Output(globalOptionsOf(command).json);
+      if (!isUuid(options.space)) {
+        throw new AppError('invalid_input', '--space must be a Space id (a UUID)');
+      }
+      const space = await withInstallation(command, async ({ stores }) => {
+        const found = await findRegisteredSpace(await stores.platform(), options.space);
+        if (!found) {
+          throw new AppError('not_found', `no Space ${options.space}`);
+        }
+        await deleteSpaceEverywhere(stores, found);
+        return found;
+      });
+      output.result({ id: space.id, deleted: true }, [
+        `Deleted Space ${space.id} "${space.name}" and its data key: its backups can no longer be read.`,
+      ]);
     });
 }

@@ -44,6 +44,9 @@ const expected: Record<string, [Permission, Permission, Permission, Permission]>
   'backups.restore': ['all', 'none', 'none', 'none'],
   // "territorial insights: yes | yes | yes | no"
   'insights.read': ['all', 'all', 'all', 'none'],
+  // Not a row of the table: deleting the Space (and with its data key, every
+  // backup of it, SPEC 4.6) is for its superadmins only.
+  'space.delete': ['all', 'none', 'none', 'none'],
 };
 
 const columns = ['superadmin', 'admin', 'organizer', 'volunteer'] as const;

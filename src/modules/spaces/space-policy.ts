@@ -25,6 +25,7 @@ export const spaceActions = [
   'backups.read',
   'backups.restore',
   'insights.read',
+  'space.delete',
 ] as const;
 export type SpaceAction = (typeof spaceActions)[number];
 
@@ -63,6 +64,8 @@ export const spacePolicy: Readonly<Record<SpaceAction, Readonly<Record<SpaceRole
   'backups.read': row('all', 'none', 'none', 'none'),
   'backups.restore': row('all', 'none', 'none', 'none'),
   'insights.read': row('all', 'all', 'all', 'none'),
+  // Deleting the Space destroys its data and every backup of it: its owner's call.
+  'space.delete': row('all', 'none', 'none', 'none'),
 };
 
 export function permissionFor(role: SpaceRole, action: SpaceAction): Permission {

@@ -1,0 +1,73 @@
+import type { Queryable } from '../../stores/database.ts';
+import { readSpaceTables, type SpaceTable } from '../../stores/space-tables.ts';
+
+/**
+ * Which of a region store's Space tables a backup holds and a restore writes.
+ * The data key is never in a backup (a backup would carry its own key), and the
+ * erasure ledger is not taken back from one (it must only ever grow). History
+ * tables are in every backup; a restore appends from them, never rewrites
+ * (see restore-history.ts).
+ */
+const notBackedUp = new Set(['space_data_keys', 'erasure_ledger']);
+export const historyTables = new Set([
+  'history_heads',
+  'history_entries',
+  'history_values',
+  'history_checkpoints',
+]);
+
+/** The tables a backup holds, parents first. */
+export async function backedUpTables(db: Queryable): Promise<SpaceTable[]> {
+  return (await readSpaceTables(db)).filter((table) => !notBackedUp.has(table.name));
+}
+
+/** The store's applied migrations: a backup's schema version. */
+export async function appliedMigrations(db: Queryable): Promise<string[]> {
+  const { rows } = await db.query<{ name: string }>(
+    'SELECT name FROM kith_schema_migrations ORDER BY name',
+  );
+  return rows.map((row) => row.name);
+}
+
+/** A SQL identifier, quoted. Names come from the catalogue, never from input. */
+export function quoted(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}
+
+const pageRows = 2000;
+
+/**
+ * Every row of the Space in `table` as its `row_to_json` text, in primary-key
+ * order, one keyset page at a time: memory stays flat whatever the Space's size.
+ */
+export async function* spaceRows(
+  db: Queryable,
+  table: SpaceTable,
+  spaceId: string,
+): AsyncGenerator<string> {
+  const rest = table.primaryKey.filter((column) => column !== 'space_id');
+  const typeOf = new Map(table.columns.map((column) => [column.name, column.type]));
+  const keyColumns = rest.map((column, i) => `t.${quoted(column)}::text AS k${i}`);
+  const order = ['space_id', ...rest].map((column) => `t.${quoted(column)}`).join(', ');
+  const select = `SELECT row_to_json(t)::text AS j${keyColumns.map((c) => `, ${c}`).join('')}
+    FROM ${quoted(table.name)} t WHERE t.space_id = $1`;
+  const after =
+    rest.length === 0
+      ? ''
+      : ` AND (${rest.map((c) => `t.${quoted(c)}`).join(', ')}) > (${rest
+          .map((c, i) => `$${i + 2}::${typeOf.get(c) ?? 'text'}`)
+          .join(', ')})`;
+  let last: string[] | undefined;
+  for (;;) {
+    const sql = `${select}${last ? after : ''} ORDER BY ${order} LIMIT ${pageRows}`;
+    const { rows } = await db.query<Record<string, string>>(sql, [spaceId, ...(last ?? [])]);
+    for (const row of rows) {
+      yield row.j as string;
+    }
+    const tail = rows.at(-1);
+    if (!tail || rows.length < pageRows || rest.length === 0) {
+      return;
+    }
+    last = rest.map((_, i) => tail[`k${i}`] as string);
+  }
+}
