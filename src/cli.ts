@@ -13,6 +13,7 @@ import { registerMigrateCommand } from './cli/migrate.ts';
 import { errorLine } from './cli/output.ts';
 import { registerServeCommand } from './cli/serve.ts';
 import { registerSpacesCommands } from './cli/spaces.ts';
+import { registerStaffCommands } from './cli/staff.ts';
 import { configureUsageErrors } from './cli/usage-errors.ts';
 import { registerUsersCommands } from './cli/users.ts';
 
@@ -34,6 +35,7 @@ function buildProgram(): Command {
   registerMigrateCommand(program);
   registerUsersCommands(program);
   registerSpacesCommands(program);
+  registerStaffCommands(program);
   registerHistoryCommands(program);
   configureUsageErrors(program);
   return program;

@@ -5,10 +5,12 @@ import { ContactsService } from './modules/contacts/contacts.service.ts';
 import { CustomFieldsService } from './modules/contacts/custom-fields.service.ts';
 import { SpaceSettingsService } from './modules/contacts/space-settings.service.ts';
 import { HistoryService } from './modules/history/history.service.ts';
+import { StaffAccountsService } from './modules/hr/staff-accounts.service.ts';
 import { IdentityService } from './modules/identity/identity.service.ts';
 import { type Mailer, OutboxMailer } from './modules/mail/mailer.ts';
 import { MembersService } from './modules/spaces/members.service.ts';
 import { SpacesService } from './modules/spaces/spaces.service.ts';
+import { type DenialLog, StderrDenialLog } from './modules/staff/staff-denials.ts';
 import type { Stores } from './stores/stores.ts';
 
 /** What every service is built from. */
@@ -17,6 +19,8 @@ export interface ServiceDeps {
   readonly stores: Stores;
   readonly clock: Clock;
   readonly mailer: Mailer;
+  /** Where denied staff attempts are logged for the operator (ids and codes only). */
+  readonly denials?: DenialLog;
 }
 
 export interface Services {
@@ -27,20 +31,23 @@ export interface Services {
   readonly customFields: CustomFieldsService;
   readonly spaceSettings: SpaceSettingsService;
   readonly history: HistoryService;
+  readonly staffAccounts: StaffAccountsService;
 }
 
 export function createServices(
   config: Config,
   stores: Stores,
-  options: { clock?: Clock; mailer?: Mailer } = {},
+  options: { clock?: Clock; mailer?: Mailer; denials?: DenialLog } = {},
 ): Services {
   const deps: ServiceDeps = {
     config,
     stores,
     clock: options.clock ?? systemClock,
     mailer: options.mailer ?? new OutboxMailer(join(config.dataDir, 'outbox')),
+    denials: options.denials ?? new StderrDenialLog(),
   };
-  const identity = new IdentityService(deps);
+  const staffAccounts = new StaffAccountsService(deps);
+  const identity = new IdentityService(deps, staffAccounts);
   const spaces = new SpacesService(deps);
   const members = new MembersService(deps, identity);
   return {
@@ -51,5 +58,6 @@ export function createServices(
     customFields: new CustomFieldsService(deps),
     spaceSettings: new SpaceSettingsService(deps),
     history: new HistoryService(deps),
+    staffAccounts,
   };
 }
