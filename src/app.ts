@@ -25,6 +25,7 @@ import { registerHistoryRoutes } from './modules/history/history.routes.ts';
 import { registerIdentityRoutes } from './modules/identity/identity.routes.ts';
 import { registerMemberRoutes } from './modules/spaces/members.routes.ts';
 import { registerSpaceRoutes } from './modules/spaces/spaces.routes.ts';
+import { registerStaffGrantRoutes } from './modules/staff/staff-grants.routes.ts';
 import type { Services } from './services.ts';
 
 export interface AppDeps {
@@ -138,6 +139,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       registerCustomFieldRoutes(api, deps.services);
       registerSpaceSettingsRoutes(api, deps.services);
       registerHistoryRoutes(api, deps.services);
+      registerStaffGrantRoutes(api, deps.services);
     },
     { prefix: '/api/v1' },
   );

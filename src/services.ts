@@ -11,6 +11,7 @@ import { type Mailer, OutboxMailer } from './modules/mail/mailer.ts';
 import { MembersService } from './modules/spaces/members.service.ts';
 import { SpacesService } from './modules/spaces/spaces.service.ts';
 import { type DenialLog, StderrDenialLog } from './modules/staff/staff-denials.ts';
+import { StaffGrantsService } from './modules/staff/staff-grants.service.ts';
 import type { Stores } from './stores/stores.ts';
 
 /** What every service is built from. */
@@ -32,6 +33,7 @@ export interface Services {
   readonly spaceSettings: SpaceSettingsService;
   readonly history: HistoryService;
   readonly staffAccounts: StaffAccountsService;
+  readonly staffGrants: StaffGrantsService;
 }
 
 export function createServices(
@@ -59,5 +61,6 @@ export function createServices(
     spaceSettings: new SpaceSettingsService(deps),
     history: new HistoryService(deps),
     staffAccounts,
+    staffGrants: new StaffGrantsService(deps, staffAccounts),
   };
 }

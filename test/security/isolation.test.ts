@@ -27,6 +27,8 @@ forEachEngine('isolation over every route with an id', (env) => {
   let spaceB = '';
   let contactA = '';
   let contactB = '';
+  let grantA = '';
+  let grantB = '';
   let operations: Operation[] = [];
 
   before(async () => {
@@ -61,6 +63,17 @@ forEachEngine('isolation over every route with an id', (env) => {
     };
     contactA = await seed(owner, spaceA, 'field_a');
     contactB = await seed(otherOwner, spaceB, 'field_b');
+    const cto = await t.staff('cto');
+    const grant = async (space: string) => {
+      const opened = await t.request(cto, 'POST', '/api/v1/staff/access', {
+        spaceId: space,
+        reason: 'isolation test seed grant',
+      });
+      assert.equal(opened.statusCode, 201, opened.body);
+      return (opened.json() as { id: string }).id;
+    };
+    grantA = await grant(spaceA);
+    grantB = await grant(spaceB);
     operations = operationsOf(t.app.swagger()).filter((o) => o.pathParams.length > 0);
   });
   after(() => t.close());
@@ -73,8 +86,15 @@ forEachEngine('isolation over every route with an id', (env) => {
           userId: (byRole.get('volunteer') as TestUser).id,
           contactId: contactA,
           key: 'field_a',
+          grantId: grantA,
         }
-      : { spaceId: spaceB, userId: otherMember.id, contactId: contactB, key: 'field_b' };
+      : {
+          spaceId: spaceB,
+          userId: otherMember.id,
+          contactId: contactB,
+          key: 'field_b',
+          grantId: grantB,
+        };
 
   const bodyFor = (operation: Operation) =>
     operation.bodySchema

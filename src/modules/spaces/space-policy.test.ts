@@ -44,6 +44,8 @@ const expected: Record<string, [Permission, Permission, Permission, Permission]>
   'backups.restore': ['all', 'none', 'none', 'none'],
   // "territorial insights: yes | yes | yes | no"
   'insights.read': ['all', 'all', 'all', 'none'],
+  // SPEC 4.7: "a Space can require its superadmin's approval before any grant".
+  'staffAccess.approve': ['all', 'none', 'none', 'none'],
 };
 
 const columns = ['superadmin', 'admin', 'organizer', 'volunteer'] as const;

@@ -25,6 +25,7 @@ export const spaceActions = [
   'backups.read',
   'backups.restore',
   'insights.read',
+  'staffAccess.approve',
 ] as const;
 export type SpaceAction = (typeof spaceActions)[number];
 
@@ -63,6 +64,9 @@ export const spacePolicy: Readonly<Record<SpaceAction, Readonly<Record<SpaceRole
   'backups.read': row('all', 'none', 'none', 'none'),
   'backups.restore': row('all', 'none', 'none', 'none'),
   'insights.read': row('all', 'all', 'all', 'none'),
+  // Approving (or refusing) a staff grant the Space asked to approve: the
+  // superadmin, who also reads the staff-access log.
+  'staffAccess.approve': row('all', 'none', 'none', 'none'),
 };
 
 export function permissionFor(role: SpaceRole, action: SpaceAction): Permission {

@@ -4,6 +4,7 @@ import type { Caller } from '../../context.ts';
 import { AppError } from '../../errors.ts';
 import { decodeCursor, encodeCursor } from '../../http/common-schemas.ts';
 import type { ServiceDeps } from '../../services.ts';
+import type { GrantRole } from '../staff/staff-policy.ts';
 import { insertMembership } from './member.repository.ts';
 import { regionForCountry } from './residency.ts';
 import { findSpaceById, insertSpace, listSpacesOfUser } from './space.repository.ts';
@@ -14,7 +15,7 @@ import { type SpaceView, toSpaceView } from './space-presenter.ts';
 
 export type { SpaceView } from './space-presenter.ts';
 
-export type SpaceOfMember = SpaceView & { role: SpaceRole };
+export type SpaceOfMember = SpaceView & { role: SpaceRole | GrantRole };
 
 const spaceCursor = z.tuple([z.iso.datetime(), z.uuid()]);
 
