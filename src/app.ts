@@ -26,6 +26,7 @@ import { registerIdentityRoutes } from './modules/identity/identity.routes.ts';
 import { registerMemberRoutes } from './modules/spaces/members.routes.ts';
 import { registerSpaceRoutes } from './modules/spaces/spaces.routes.ts';
 import { registerStaffGrantRoutes } from './modules/staff/staff-grants.routes.ts';
+import { registerSupportCardRoutes } from './modules/support/support-card.routes.ts';
 import type { Services } from './services.ts';
 
 export interface AppDeps {
@@ -140,6 +141,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       registerSpaceSettingsRoutes(api, deps.services);
       registerHistoryRoutes(api, deps.services);
       registerStaffGrantRoutes(api, deps.services);
+      registerSupportCardRoutes(api, deps.services);
     },
     { prefix: '/api/v1' },
   );

@@ -12,6 +12,7 @@ import { MembersService } from './modules/spaces/members.service.ts';
 import { SpacesService } from './modules/spaces/spaces.service.ts';
 import { type DenialLog, StderrDenialLog } from './modules/staff/staff-denials.ts';
 import { StaffGrantsService } from './modules/staff/staff-grants.service.ts';
+import { SupportCardService } from './modules/support/support-card.service.ts';
 import type { Stores } from './stores/stores.ts';
 
 /** What every service is built from. */
@@ -34,6 +35,7 @@ export interface Services {
   readonly history: HistoryService;
   readonly staffAccounts: StaffAccountsService;
   readonly staffGrants: StaffGrantsService;
+  readonly supportCard: SupportCardService;
 }
 
 export function createServices(
@@ -62,5 +64,6 @@ export function createServices(
     history: new HistoryService(deps),
     staffAccounts,
     staffGrants: new StaffGrantsService(deps, staffAccounts),
+    supportCard: new SupportCardService(deps, identity),
   };
 }

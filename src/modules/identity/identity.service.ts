@@ -32,6 +32,7 @@ import {
   touchSession,
 } from './session.repository.ts';
 import type { StaffCredentials, StaffLogin } from './staff-login.ts';
+import { readSupportCard, type SupportCardRow } from './support-card.repository.ts';
 import { looksLikeSessionToken, newSessionToken, sessionTokenDigest } from './tokens.ts';
 import { type SessionView, toSessionView, toUserView, type UserView } from './user-presenter.ts';
 
@@ -331,6 +332,18 @@ export class IdentityService {
     }
     const row = await findAccountById(await this.platform(), userId);
     return row && toUserView(row);
+  }
+
+  /**
+   * The support card of the account with this email: name, Space names, latest
+   * device. No access check here: `SupportCardService` admits support staff only.
+   */
+  async supportCardOf(email: string): Promise<SupportCardRow | undefined> {
+    const parsed = emailAddress.safeParse(email);
+    if (!parsed.success) {
+      return undefined;
+    }
+    return readSupportCard(await this.platform(), parsed.data);
   }
 
   /** The caller's live sessions, newest first, the current one marked. */
