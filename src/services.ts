@@ -5,14 +5,17 @@ import { ContactsService } from './modules/contacts/contacts.service.ts';
 import { CustomFieldsService } from './modules/contacts/custom-fields.service.ts';
 import { SpaceSettingsService } from './modules/contacts/space-settings.service.ts';
 import { HistoryService } from './modules/history/history.service.ts';
+import { DirectoryService } from './modules/hr/directory.service.ts';
 import { StaffAccountsService } from './modules/hr/staff-accounts.service.ts';
 import { IdentityService } from './modules/identity/identity.service.ts';
 import { type Mailer, OutboxMailer } from './modules/mail/mailer.ts';
+import { SalesService } from './modules/sales/sales.service.ts';
 import { MembersService } from './modules/spaces/members.service.ts';
 import { SpacesService } from './modules/spaces/spaces.service.ts';
 import { type DenialLog, StderrDenialLog } from './modules/staff/staff-denials.ts';
 import { StaffGrantsService } from './modules/staff/staff-grants.service.ts';
 import { SupportCardService } from './modules/support/support-card.service.ts';
+import { TicketsService } from './modules/support/tickets.service.ts';
 import type { Stores } from './stores/stores.ts';
 
 /** What every service is built from. */
@@ -36,6 +39,9 @@ export interface Services {
   readonly staffAccounts: StaffAccountsService;
   readonly staffGrants: StaffGrantsService;
   readonly supportCard: SupportCardService;
+  readonly sales: SalesService;
+  readonly tickets: TicketsService;
+  readonly directory: DirectoryService;
 }
 
 export function createServices(
@@ -65,5 +71,8 @@ export function createServices(
     staffAccounts,
     staffGrants: new StaffGrantsService(deps, staffAccounts),
     supportCard: new SupportCardService(deps, identity),
+    sales: new SalesService(deps),
+    tickets: new TicketsService(deps),
+    directory: new DirectoryService(deps),
   };
 }

@@ -32,7 +32,10 @@ export interface TestApp {
   denials: MemoryDenialLog;
   clock: TestClock;
   /** A new staff account (hr store) with `role`, logged in through POST /auth/login. */
-  staff(role: StaffRole, options?: { name?: string; endDate?: string }): Promise<TestUser>;
+  staff(
+    role: StaffRole,
+    options?: { name?: string; startDate?: string; endDate?: string },
+  ): Promise<TestUser>;
   /** A new account, logged in. */
   user(name?: string): Promise<TestUser>;
   /** A new Space owned (superadmin) by `owner`; `members` join with their roles. */
@@ -91,6 +94,7 @@ export async function createTestApp(env: TestEnv): Promise<TestApp> {
         email,
         name,
         role,
+        startDate: options.startDate,
         endDate: options.endDate,
         password,
       });

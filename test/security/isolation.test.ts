@@ -78,10 +78,23 @@ forEachEngine('isolation over every route with an id', (env) => {
   });
   after(() => t.close());
 
+  /**
+   * Ids of the department stores' records (sales, support, hr): not a Space's, so
+   * the same for A and B; users of Spaces must get 404 for all of them.
+   */
+  const departmentIds = {
+    organisationId: '00000000-0000-4000-8000-0000000000a1',
+    leadId: '00000000-0000-4000-8000-0000000000a2',
+    dealId: '00000000-0000-4000-8000-0000000000a3',
+    ticketId: '00000000-0000-4000-8000-0000000000a4',
+    staffId: '00000000-0000-4000-8000-0000000000a5',
+  };
+
   /** The ids of a Space's objects, by path parameter name. */
   const idsOf = (space: 'A' | 'B'): Record<string, string> =>
     space === 'A'
       ? {
+          ...departmentIds,
           spaceId: spaceA,
           userId: (byRole.get('volunteer') as TestUser).id,
           contactId: contactA,
@@ -89,6 +102,7 @@ forEachEngine('isolation over every route with an id', (env) => {
           grantId: grantA,
         }
       : {
+          ...departmentIds,
           spaceId: spaceB,
           userId: otherMember.id,
           contactId: contactB,
