@@ -5,7 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import { repoRoot } from './lib.ts';
 
-const benchmarks = ['foundation'];
+const benchmarks = ['foundation', 'staff-grant'];
 const chosen = process.argv.slice(2);
 for (const name of chosen.length > 0 ? chosen : benchmarks) {
   if (!benchmarks.includes(name)) {

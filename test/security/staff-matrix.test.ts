@@ -69,7 +69,7 @@ forEachEngine('staff role × route matrix', (env) => {
   after(() => t.close());
 
   const rows = (): Row[] => {
-    const { spaceA, spaceB, contactA, contactB, organisation, deal, ticket, staff } = ids;
+    const { spaceA, spaceB, contactA, organisation, deal, ticket, staff } = ids;
     const grant = { spaceId: spaceA, reason: 'matrix test: checking an import' };
     //                                                                    cto  am   sup  sal  hr   user
     return [

@@ -5,7 +5,9 @@ import type { AccessLogEntry } from './staff-grants.schemas.ts';
 /** A `staff.access` history entry as the customer reads it in the access log. */
 export function toAccessLogEntry(row: EntryWithValuesRow): AccessLogEntry {
   const entry = toHistoryEntryView(row);
-  const value = (field: string): unknown => entry.changes.find((c) => c.field === field)?.to;
+  const access = entry.changes.find((c) => c.field === 'access')?.to;
+  const record = access && typeof access === 'object' ? (access as Record<string, unknown>) : {};
+  const value = (field: string): unknown => record[field];
   const text = (field: string): string | null => {
     const found = value(field);
     return typeof found === 'string' ? found : null;

@@ -5,29 +5,29 @@ import type { GrantRow } from './staff-grant.repository.ts';
 /**
  * A `staff.access` history entry (SPEC 4.7): who (staff id, name, role), the
  * grant and its reason, and what was done: the Space action, the route and the
- * ids it named. Values are labels and ids, never contact fields.
+ * ids it named, as one change `access` whose value is
+ * `{event, grant, reason, action?, route?, ids?}` (documented in
+ * docs/staff-access.md). Values are labels and ids, never contact fields.
  */
 export function staffAccessEntry(
   caller: Caller,
   grant: GrantRow,
   what: { event: string; action?: string; at: Date },
 ): HistoryEntryInput {
-  const changes: HistoryEntryInput['changes'] = [
-    { field: 'event', from: null, to: what.event },
-    { field: 'grant', from: null, to: grant.id },
-    { field: 'reason', from: null, to: grant.reason },
-  ];
+  // One change holding the whole access: one value row per entry, not six.
+  const access: Record<string, unknown> = {
+    event: what.event,
+    grant: grant.id,
+    reason: grant.reason,
+  };
   if (what.action) {
-    changes.push({ field: 'action', from: null, to: what.action });
+    access.action = what.action;
   }
   if (caller.request) {
-    changes.push({
-      field: 'route',
-      from: null,
-      to: `${caller.request.method} ${caller.request.route}`,
-    });
-    changes.push({ field: 'ids', from: null, to: { ...caller.request.params } });
+    access.route = `${caller.request.method} ${caller.request.route}`;
+    access.ids = { ...caller.request.params };
   }
+  const changes: HistoryEntryInput['changes'] = [{ field: 'access', from: null, to: access }];
   return {
     actor: {
       type: caller.actor.type,

@@ -8,7 +8,7 @@ import type { SpaceAction } from '../spaces/space-policy.ts';
 import { toSpaceView } from '../spaces/space-presenter.ts';
 import { staffAccessEntry } from './staff-access-entry.ts';
 import { type DenialReason, logDenial } from './staff-denials.ts';
-import { findDecidingGrant } from './staff-grant.repository.ts';
+import { findDecidingGrant, type GrantRow } from './staff-grant.repository.ts';
 import { isGrantRole, staffSpacePolicy } from './staff-policy.ts';
 
 /**
@@ -24,6 +24,23 @@ export async function requireStaffGrant(
   spaceId: string,
   action: SpaceAction,
 ): Promise<SpaceGrant> {
+  const checked = await checkStaffGrant(deps, caller, spaceId, action);
+  await recordStaffUse(deps, caller, checked, action);
+  return checked.access;
+}
+
+export interface CheckedStaffGrant {
+  readonly access: SpaceGrant;
+  readonly grant: GrantRow;
+}
+
+/** The check alone (no history write): the Space, a live grant, the staff policy. */
+export async function checkStaffGrant(
+  deps: ServiceDeps,
+  caller: Caller,
+  spaceId: string,
+  action: SpaceAction,
+): Promise<CheckedStaffGrant> {
   const deny = (reason: DenialReason, error: AppError = notFound('space')) => {
     logDenial(deps, { staffId: caller.actor.id, action, spaceId, reason });
     return error;
@@ -51,15 +68,28 @@ export async function requireStaffGrant(
   if (permission === 'none') {
     throw deny('action_not_allowed', new AppError('forbidden', 'not allowed'));
   }
+  return {
+    access: {
+      space: toSpaceView(space),
+      role: grant.staff_role,
+      permission,
+      staffGrantId: grant.id,
+    },
+    grant,
+  };
+}
+
+/** Writes the `staff.access` entry of one use of a grant, committed before the service goes on. */
+export async function recordStaffUse(
+  deps: ServiceDeps,
+  caller: Caller,
+  checked: CheckedStaffGrant,
+  action: SpaceAction,
+): Promise<void> {
+  const db = await deps.stores.region(checked.access.space.region);
   await db.transaction((tx) =>
-    appendHistoryEntries(tx, space.id, [
-      staffAccessEntry(caller, grant, { event: 'use', action, at: now }),
+    appendHistoryEntries(tx, checked.access.space.id, [
+      staffAccessEntry(caller, checked.grant, { event: 'use', action, at: deps.clock() }),
     ]),
   );
-  return {
-    space: toSpaceView(space),
-    role: grant.staff_role,
-    permission,
-    staffGrantId: grant.id,
-  };
 }
