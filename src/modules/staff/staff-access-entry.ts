@@ -1,6 +1,16 @@
+/*
+ * ============================================================================
+ *  PERSISTED CONTRACT — staff access record, format 1 (docs/staff-access.md).
+ *  The `access` value is hashed into the Space's history chain and read back by
+ *  the access log and by customers' own tools: add keys, never rename or drop
+ *  one; a change of meaning is a new `format`.
+ * ============================================================================
+ */
 import type { Caller } from '../../context.ts';
 import type { HistoryEntryInput } from '../history/history-writer.ts';
 import type { GrantRow } from './staff-grant.repository.ts';
+
+export const staffAccessFormatVersion = 1;
 
 /**
  * A `staff.access` history entry (SPEC 4.7): who (staff id, name, role), the
@@ -16,6 +26,7 @@ export function staffAccessEntry(
 ): HistoryEntryInput {
   // One change holding the whole access: one value row per entry, not six.
   const access: Record<string, unknown> = {
+    format: staffAccessFormatVersion,
     event: what.event,
     grant: grant.id,
     reason: grant.reason,
