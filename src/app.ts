@@ -24,10 +24,15 @@ import { registerCustomFieldRoutes } from './modules/contacts/custom-fields.rout
 import { registerSpaceSettingsRoutes } from './modules/contacts/space-settings.routes.ts';
 import { registerExportRoutes } from './modules/exports/exports.routes.ts';
 import { registerHistoryRoutes } from './modules/history/history.routes.ts';
+import { registerDirectoryRoutes } from './modules/hr/directory.routes.ts';
 import { registerIdentityRoutes } from './modules/identity/identity.routes.ts';
 import { registerImportRoutes } from './modules/imports/imports.routes.ts';
+import { registerSalesRoutes } from './modules/sales/sales.routes.ts';
 import { registerMemberRoutes } from './modules/spaces/members.routes.ts';
 import { registerSpaceRoutes } from './modules/spaces/spaces.routes.ts';
+import { registerStaffGrantRoutes } from './modules/staff/staff-grants.routes.ts';
+import { registerSupportCardRoutes } from './modules/support/support-card.routes.ts';
+import { registerTicketRoutes } from './modules/support/tickets.routes.ts';
 import type { Services } from './services.ts';
 
 export interface AppDeps {
@@ -147,6 +152,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         limits: deps.config.imports,
       });
       registerBackupRoutes(api, deps.services);
+      registerStaffGrantRoutes(api, deps.services);
+      registerSupportCardRoutes(api, deps.services);
+      registerSalesRoutes(api, deps.services);
+      registerTicketRoutes(api, deps.services);
+      registerDirectoryRoutes(api, deps.services);
     },
     { prefix: '/api/v1' },
   );

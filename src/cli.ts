@@ -16,6 +16,7 @@ import { registerMigrateCommand } from './cli/migrate.ts';
 import { errorLine } from './cli/output.ts';
 import { registerServeCommand } from './cli/serve.ts';
 import { registerSpacesCommands } from './cli/spaces.ts';
+import { registerStaffCommands } from './cli/staff.ts';
 import { configureUsageErrors } from './cli/usage-errors.ts';
 import { registerUsersCommands } from './cli/users.ts';
 
@@ -38,6 +39,7 @@ function buildProgram(): Command {
   registerUsersCommands(program);
   registerSpacesCommands(program);
   registerContactsCommands(program);
+  registerStaffCommands(program);
   registerHistoryCommands(program);
   registerExportCommand(program);
   registerBackupCommands(program);

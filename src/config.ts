@@ -33,6 +33,10 @@ export interface Config {
     readonly trustProxy: boolean;
   };
   readonly logLevel: string;
+  readonly staff: {
+    /** How long a staff grant to a Space lasts (SPEC 4.7: one hour by default). */
+    readonly grantMinutes: number;
+  };
   readonly scheduler: {
     /** Whether `kith serve` runs scheduled jobs (`KITH_SCHEDULER=off` on API-only instances). */
     readonly enabled: boolean;
@@ -96,6 +100,7 @@ const envSchema = z.object({
   KITH_TRUST_PROXY: z.enum(['true', 'false']).optional(),
   KITH_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
   KITH_SCHEDULER: z.enum(['on', 'off']).optional(),
+  KITH_STAFF_GRANT_MINUTES: z.coerce.number().int().min(1).max(1440).default(60),
   KITH_CHECKPOINT_TIME: timeOfDay.optional(),
   KITH_EXPORT_TTL_DAYS: positiveInt(7),
   KITH_IMPORT_MAX_BYTES: positiveInt(256 * 1024 * 1024),
@@ -152,6 +157,7 @@ export function loadConfig(
     },
     http: { bodyLimitBytes: e.KITH_BODY_LIMIT_BYTES, trustProxy: e.KITH_TRUST_PROXY === 'true' },
     logLevel: e.KITH_LOG_LEVEL ?? 'info',
+    staff: { grantMinutes: e.KITH_STAFF_GRANT_MINUTES },
     scheduler: {
       enabled: e.KITH_SCHEDULER !== 'off',
       checkpointTime: e.KITH_CHECKPOINT_TIME ?? '02:30',

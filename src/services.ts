@@ -7,11 +7,18 @@ import { CustomFieldsService } from './modules/contacts/custom-fields.service.ts
 import { SpaceSettingsService } from './modules/contacts/space-settings.service.ts';
 import { ExportsService } from './modules/exports/exports.service.ts';
 import { HistoryService } from './modules/history/history.service.ts';
+import { DirectoryService } from './modules/hr/directory.service.ts';
+import { StaffAccountsService } from './modules/hr/staff-accounts.service.ts';
 import { IdentityService } from './modules/identity/identity.service.ts';
 import { ImportsService } from './modules/imports/imports.service.ts';
 import { type Mailer, OutboxMailer } from './modules/mail/mailer.ts';
+import { SalesService } from './modules/sales/sales.service.ts';
 import { MembersService } from './modules/spaces/members.service.ts';
 import { SpacesService } from './modules/spaces/spaces.service.ts';
+import { type DenialLog, StderrDenialLog } from './modules/staff/staff-denials.ts';
+import { StaffGrantsService } from './modules/staff/staff-grants.service.ts';
+import { SupportCardService } from './modules/support/support-card.service.ts';
+import { TicketsService } from './modules/support/tickets.service.ts';
 import type { Stores } from './stores/stores.ts';
 
 /** What every service is built from. */
@@ -25,6 +32,8 @@ export interface ServiceDeps {
    * entries, to measure what they cost. Never set by configuration.
    */
   readonly recordContactHistory?: boolean;
+  /** Where denied staff attempts are logged for the operator (ids and codes only). */
+  readonly denials?: DenialLog;
 }
 
 export interface Services {
@@ -38,12 +47,23 @@ export interface Services {
   readonly exports: ExportsService;
   readonly imports: ImportsService;
   readonly backups: BackupsService;
+  readonly staffAccounts: StaffAccountsService;
+  readonly staffGrants: StaffGrantsService;
+  readonly supportCard: SupportCardService;
+  readonly sales: SalesService;
+  readonly tickets: TicketsService;
+  readonly directory: DirectoryService;
 }
 
 export function createServices(
   config: Config,
   stores: Stores,
-  options: { clock?: Clock; mailer?: Mailer; benchmarkWithoutContactHistory?: true } = {},
+  options: {
+    clock?: Clock;
+    mailer?: Mailer;
+    denials?: DenialLog;
+    benchmarkWithoutContactHistory?: true;
+  } = {},
 ): Services {
   const deps: ServiceDeps = {
     config,
@@ -51,8 +71,10 @@ export function createServices(
     clock: options.clock ?? systemClock,
     mailer: options.mailer ?? new OutboxMailer(join(config.dataDir, 'outbox')),
     recordContactHistory: options.benchmarkWithoutContactHistory !== true,
+    denials: options.denials ?? new StderrDenialLog(),
   };
-  const identity = new IdentityService(deps);
+  const staffAccounts = new StaffAccountsService(deps);
+  const identity = new IdentityService(deps, staffAccounts);
   const spaces = new SpacesService(deps);
   const members = new MembersService(deps, identity);
   return {
@@ -66,5 +88,11 @@ export function createServices(
     exports: new ExportsService(deps),
     imports: new ImportsService(deps),
     backups: new BackupsService(deps),
+    staffAccounts,
+    staffGrants: new StaffGrantsService(deps, staffAccounts),
+    supportCard: new SupportCardService(deps, identity),
+    sales: new SalesService(deps),
+    tickets: new TicketsService(deps),
+    directory: new DirectoryService(deps),
   };
 }

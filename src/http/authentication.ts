@@ -54,12 +54,24 @@ export function installAuthentication(app: FastifyInstance, identity: IdentitySe
       return;
     }
     request.viaCookie = bearer === undefined;
-    request.caller =
+    const caller =
       (await identity.authenticate(token, {
         device: request.headers['user-agent'],
         ip: request.ip,
         source: 'api',
       })) ?? null;
+    // A staff access records the route and the ids it named (SPEC 4.7: "what was read").
+    request.caller =
+      caller?.actor.type === 'staff'
+        ? {
+            ...caller,
+            request: {
+              method: request.method,
+              route: request.routeOptions.url ?? '',
+              params: (request.params ?? {}) as Record<string, string>,
+            },
+          }
+        : caller;
   });
   // Before the body is read: an anonymous caller never gets to upload anything.
   app.addHook('preParsing', async (request: FastifyRequest, _reply: FastifyReply, payload) => {

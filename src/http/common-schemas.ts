@@ -102,3 +102,15 @@ export function plainText(min: number, max: number) {
     message: 'must not contain control characters or invalid Unicode',
   });
 }
+
+/** Whether `value` is text that may span lines: `isPlainText` but for tabs and line breaks. */
+export function isMultilineText(value: string): boolean {
+  return isPlainText(value.replace(/[\t\r\n]/g, ' '));
+}
+
+/** A trimmed multi-line free text (notes, messages): line breaks and tabs allowed, other control characters not. */
+export function multilineText(min: number, max: number) {
+  return z.string().trim().min(min).max(max).refine(isMultilineText, {
+    message: 'must not contain control characters (other than line breaks) or invalid Unicode',
+  });
+}

@@ -1,8 +1,10 @@
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { buildApp } from '../../src/app.ts';
+import type { StaffRole } from '../../src/context.ts';
 import { operatorCaller } from '../../src/context.ts';
 import { MemoryMailer } from '../../src/modules/mail/mailer.ts';
 import type { SpaceRole } from '../../src/modules/spaces/space-policy.ts';
+import { MemoryDenialLog } from '../../src/modules/staff/staff-denials.ts';
 import { createServices, type Services } from '../../src/services.ts';
 import type { TestEnv } from './test-env.ts';
 
@@ -27,7 +29,13 @@ export interface TestApp {
   app: FastifyInstance;
   services: Services;
   mailer: MemoryMailer;
+  denials: MemoryDenialLog;
   clock: TestClock;
+  /** A new staff account (hr store) with `role`, logged in through POST /auth/login. */
+  staff(
+    role: StaffRole,
+    options?: { name?: string; startDate?: string; endDate?: string },
+  ): Promise<TestUser>;
   /** A new account, logged in. */
   user(name?: string): Promise<TestUser>;
   /** A new Space owned (superadmin) by `owner`; `members` join with their roles. */
@@ -51,7 +59,8 @@ let counter = 0;
 export async function createTestApp(env: TestEnv): Promise<TestApp> {
   const mailer = new MemoryMailer();
   const clock = new TestClock();
-  const services = createServices(env.config, env.stores, { clock: clock.now, mailer });
+  const denials = new MemoryDenialLog();
+  const services = createServices(env.config, env.stores, { clock: clock.now, mailer, denials });
   const app = await buildApp({
     config: env.config,
     services,
@@ -73,8 +82,28 @@ export async function createTestApp(env: TestEnv): Promise<TestApp> {
     app,
     services,
     mailer,
+    denials,
     clock,
     request,
+    async staff(role, options = {}) {
+      counter += 1;
+      const email = `staff${counter}.${Date.now().toString(36)}@operator.example`;
+      const password = `staff horse battery ${counter}`;
+      const name = options.name ?? `Staff ${role} ${counter}`;
+      const created = await services.staffAccounts.create(operatorCaller(), {
+        email,
+        name,
+        role,
+        startDate: options.startDate,
+        endDate: options.endDate,
+        password,
+      });
+      const session = await services.identity.login(
+        { email, password },
+        { device: 'kith-tests/1.0', ip: '127.0.0.2' },
+      );
+      return { id: created.id, email, name, password, token: session.token };
+    },
     async user(name = 'Test User') {
       counter += 1;
       const email = `user${counter}.${Date.now().toString(36)}@example.org`;

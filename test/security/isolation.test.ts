@@ -32,6 +32,8 @@ forEachEngine('isolation over every route with an id', (env) => {
   let exportB = '';
   let importA = '';
   let importB = '';
+  let grantA = '';
+  let grantB = '';
   let operations: Operation[] = [];
 
   before(async () => {
@@ -79,6 +81,17 @@ forEachEngine('isolation over every route with an id', (env) => {
     exportB = await seedExport(otherOwner, spaceB);
     importA = (await importAndWait(t, owner, spaceA, 'email\na@example.org\n')).id;
     importB = (await importAndWait(t, otherOwner, spaceB, 'email\nb@example.org\n')).id;
+    const cto = await t.staff('cto');
+    const grant = async (space: string) => {
+      const opened = await t.request(cto, 'POST', '/api/v1/staff/access', {
+        spaceId: space,
+        reason: 'isolation test seed grant',
+      });
+      assert.equal(opened.statusCode, 201, opened.body);
+      return (opened.json() as { id: string }).id;
+    };
+    grantA = await grant(spaceA);
+    grantB = await grant(spaceB);
     operations = operationsOf(t.app.swagger()).filter((o) => o.pathParams.length > 0);
   });
   after(async () => {
@@ -86,24 +99,40 @@ forEachEngine('isolation over every route with an id', (env) => {
     await t.close();
   });
 
+  /**
+   * Ids of the department stores' records (sales, support, hr): not a Space's, so
+   * the same for A and B; users of Spaces must get 404 for all of them.
+   */
+  const departmentIds = {
+    organisationId: '00000000-0000-4000-8000-0000000000a1',
+    leadId: '00000000-0000-4000-8000-0000000000a2',
+    dealId: '00000000-0000-4000-8000-0000000000a3',
+    ticketId: '00000000-0000-4000-8000-0000000000a4',
+    staffId: '00000000-0000-4000-8000-0000000000a5',
+  };
+
   /** The ids of a Space's objects, by path parameter name. */
   const idsOf = (space: 'A' | 'B'): Record<string, string> =>
     space === 'A'
       ? {
+          ...departmentIds,
           spaceId: spaceA,
           userId: (byRole.get('volunteer') as TestUser).id,
           contactId: contactA,
           key: 'field_a',
           exportId: exportA,
           importId: importA,
+          grantId: grantA,
         }
       : {
+          ...departmentIds,
           spaceId: spaceB,
           userId: otherMember.id,
           contactId: contactB,
           key: 'field_b',
           exportId: exportB,
           importId: importB,
+          grantId: grantB,
         };
 
   const bodyFor = (operation: Operation) =>

@@ -94,7 +94,7 @@ forEachEngine('identity routes', (env) => {
       expiresAt: string;
       user: Record<string, unknown>;
     };
-    assert.deepEqual(Object.keys(body).sort(), ['expiresAt', 'token', 'user']);
+    assert.deepEqual(Object.keys(body).sort(), ['actorType', 'expiresAt', 'token', 'user']);
     assert.match(body.token, /^[A-Za-z0-9_-]{43}$/);
     assert.deepEqual(body.user, {
       id: user.id,

@@ -45,7 +45,12 @@ export function registerIdentityRoutes(api: ApiInstance, services: Services): vo
         secure: session.secureCookie,
         maxAge: session.absoluteHours * 3600,
       });
-      return { token: result.token, expiresAt: result.expiresAt.toISOString(), user: result.user };
+      return {
+        token: result.token,
+        expiresAt: result.expiresAt.toISOString(),
+        user: result.user,
+        actorType: result.actorType,
+      };
     },
   );
 
@@ -82,7 +87,9 @@ export function registerIdentityRoutes(api: ApiInstance, services: Services): vo
     async (request, reply) => {
       const caller = callerOf(request);
       const [user, current] = await Promise.all([
-        services.identity.getUser(caller.actor.id),
+        caller.actor.type === 'staff'
+          ? services.staffAccounts.viewOf(caller.actor.id)
+          : services.identity.getUser(caller.actor.id),
         services.identity.currentSession(caller),
       ]);
       if (!user || !current) {

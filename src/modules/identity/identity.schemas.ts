@@ -44,6 +44,9 @@ export const loginResponse = z.object({
     ),
   expiresAt: z.string().describe('when the session ends at the latest (ISO 8601, UTC)'),
   user: userResponse,
+  actorType: z
+    .enum(['user', 'staff'])
+    .describe('who logged in: a user of Spaces, or operator staff'),
 });
 
 export const sessionResponse = z.object({

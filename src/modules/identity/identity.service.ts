@@ -31,6 +31,8 @@ import {
   type SessionEndReason,
   touchSession,
 } from './session.repository.ts';
+import type { StaffCredentials, StaffLogin } from './staff-login.ts';
+import { readSupportCard, type SupportCardRow } from './support-card.repository.ts';
 import { looksLikeSessionToken, newSessionToken, sessionTokenDigest } from './tokens.ts';
 import { type SessionView, toSessionView, toUserView, type UserView } from './user-presenter.ts';
 
@@ -47,6 +49,8 @@ export interface LoginResult {
   readonly sessionId: string;
   readonly expiresAt: Date;
   readonly user: UserView;
+  /** Who logged in: a platform user, or operator staff (accounts in the hr store). */
+  readonly actorType: 'user' | 'staff';
 }
 
 /** `last_seen_at` is written at most this often: authenticated reads stay one query. */
@@ -62,7 +66,11 @@ const maxListedSessions = 200;
  * idle and absolute expiry, and when the account is disabled.
  */
 export class IdentityService {
-  constructor(private readonly deps: ServiceDeps) {}
+  constructor(
+    private readonly deps: ServiceDeps,
+    /** Staff accounts (hr store); staff log in here too, after platform accounts. */
+    private readonly staff?: StaffLogin,
+  ) {}
 
   /** Creates an account (operator only). conflict when the email is taken in any case. */
   async createUser(
@@ -132,10 +140,22 @@ export class IdentityService {
     await assertNotThrottled(db, attempt, now);
     const email = emailAddress.safeParse(input.email);
     const account = email.success ? await findAccountByEmail(db, email.data) : undefined;
+    // Staff are looked up only when no platform account has the email; either way
+    // exactly one argon2 verification runs, so timing does not tell them apart.
+    const staff =
+      !account && email.success ? await this.staff?.credentialsOf(email.data, now) : undefined;
     const matches = await verifyPassword(
-      account?.password_hash ?? (await dummyPasswordHash()),
+      account?.password_hash ?? staff?.passwordHash ?? (await dummyPasswordHash()),
       input.password,
     );
+    if (staff) {
+      if (!matches || !staff.usable) {
+        await recordLoginFailure(db, attempt, now);
+        throw new AppError('unauthenticated', 'wrong email or password');
+      }
+      await recordLoginSuccess(db, attempt);
+      return this.openStaffSession(staff, client, now);
+    }
     if (!account || !matches || account.disabled_at !== null) {
       await recordLoginFailure(db, attempt, now);
       throw new AppError('unauthenticated', 'wrong email or password');
@@ -162,7 +182,34 @@ export class IdentityService {
     if (history.hasSessions && !history.seenDevice) {
       await sendNewDeviceNotice(this.deps.mailer, { account, device, ip, at: now });
     }
-    return { token, sessionId, expiresAt, user: toUserView(account) };
+    return { token, sessionId, expiresAt, user: toUserView(account), actorType: 'user' };
+  }
+
+  private async openStaffSession(
+    staff: StaffCredentials,
+    client: ClientInfo,
+    now: Date,
+  ): Promise<LoginResult> {
+    const token = newSessionToken();
+    const sessionId = randomUUID();
+    const expiresAt = new Date(now.getTime() + this.deps.config.session.absoluteHours * 3_600_000);
+    await this.staff?.openSession({
+      id: sessionId,
+      tokenHash: sessionTokenDigest(token),
+      staffId: staff.id,
+      at: now,
+      expiresAt,
+      userAgent: clientText(client.device, maxDeviceLength),
+      ip: clientText(client.ip, maxIpLength),
+    });
+    const user: UserView = {
+      id: staff.id,
+      email: staff.email,
+      name: staff.name,
+      createdAt: staff.createdAt.toISOString(),
+      disabled: false,
+    };
+    return { token, sessionId, expiresAt, user, actorType: 'staff' };
   }
 
   /**
@@ -177,9 +224,10 @@ export class IdentityService {
       return undefined;
     }
     const db = await this.platform();
-    const session = await findLiveSession(db, sessionTokenDigest(token));
+    const digest = sessionTokenDigest(token);
+    const session = await findLiveSession(db, digest);
     if (!session) {
-      return undefined;
+      return this.authenticateStaff(digest, client);
     }
     const now = this.deps.clock();
     const end = this.endOf(session, now);
@@ -206,8 +254,29 @@ export class IdentityService {
     };
   }
 
+  private async authenticateStaff(
+    digest: Buffer,
+    client: ClientInfo & { source: Source },
+  ): Promise<Caller | undefined> {
+    const state = await this.staff?.liveSession(digest, this.deps.clock(), this.idleMs());
+    if (!state) {
+      return undefined;
+    }
+    return {
+      actor: { type: 'staff', id: state.staffId, name: state.name, staffRole: state.role },
+      source: client.source,
+      sessionId: state.id,
+      device: clientText(client.device, maxDeviceLength) ?? undefined,
+      ip: clientText(client.ip, maxIpLength) ?? undefined,
+    };
+  }
+
   /** Ends the caller's session server-side. */
   async logout(caller: Caller): Promise<void> {
+    if (caller.actor.type === 'staff' && caller.sessionId) {
+      await this.staff?.endSession(caller.sessionId, caller.actor.id, this.deps.clock());
+      return;
+    }
     if (caller.actor.type !== 'user' || !caller.sessionId) {
       return;
     }
@@ -265,6 +334,18 @@ export class IdentityService {
     return row && toUserView(row);
   }
 
+  /**
+   * The support card of the account with this email: name, Space names, latest
+   * device. No access check here: `SupportCardService` admits support staff only.
+   */
+  async supportCardOf(email: string): Promise<SupportCardRow | undefined> {
+    const parsed = emailAddress.safeParse(email);
+    if (!parsed.success) {
+      return undefined;
+    }
+    return readSupportCard(await this.platform(), parsed.data);
+  }
+
   /** The caller's live sessions, newest first, the current one marked. */
   async listSessions(caller: Caller): Promise<SessionView[]> {
     if (caller.actor.type !== 'user') {
@@ -282,6 +363,20 @@ export class IdentityService {
 
   /** The session the caller came with, as it was recorded at login. */
   async currentSession(caller: Caller): Promise<SessionView | undefined> {
+    if (caller.actor.type === 'staff' && caller.sessionId) {
+      const state = await this.staff?.session(caller.sessionId, caller.actor.id);
+      return (
+        state && {
+          id: state.id,
+          device: state.device,
+          ip: state.ip,
+          createdAt: state.createdAt.toISOString(),
+          lastSeenAt: state.createdAt.toISOString(),
+          expiresAt: state.expiresAt.toISOString(),
+          current: true,
+        }
+      );
+    }
     if (caller.actor.type !== 'user' || !caller.sessionId) {
       return undefined;
     }

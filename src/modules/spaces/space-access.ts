@@ -2,6 +2,8 @@ import type { Caller } from '../../context.ts';
 import { AppError, notFound } from '../../errors.ts';
 import type { ServiceDeps } from '../../services.ts';
 import type { Queryable } from '../../stores/database.ts';
+import type { GrantRole } from '../staff/staff-policy.ts';
+import { requireStaffGrant } from '../staff/staff-space-access.ts';
 import { findSpaceOfMember } from './space.repository.ts';
 import {
   type Permission,
@@ -15,8 +17,11 @@ const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{1
 
 export interface SpaceGrant {
   readonly space: SpaceView;
-  readonly role: SpaceRole;
+  /** The member's role, or the staff role of a staff caller under a grant. */
+  readonly role: SpaceRole | GrantRole;
   readonly permission: Permission;
+  /** The staff grant this access rides on, for staff callers. */
+  readonly staffGrantId?: string;
 }
 
 /**
@@ -38,9 +43,15 @@ export class SpaceAccess {
     action: SpaceAction,
     db?: Queryable,
   ): Promise<SpaceGrant> {
-    // Staff reach a Space's data through time-boxed grants, and the CLI acts as a
-    // named member: neither is a member here, so neither sees the Space.
-    if (caller.actor.type !== 'user' || !uuidPattern.test(spaceId)) {
+    if (!uuidPattern.test(spaceId)) {
+      throw notFound('space');
+    }
+    // Staff reach a Space's data through time-boxed grants (staff-space-access.ts).
+    if (caller.actor.type === 'staff') {
+      return requireStaffGrant(this.deps, caller, spaceId, action);
+    }
+    // The CLI acts as a named member: the operator is not a member here.
+    if (caller.actor.type !== 'user') {
       throw notFound('space');
     }
     const row = await findSpaceOfMember(

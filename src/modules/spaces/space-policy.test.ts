@@ -47,6 +47,8 @@ const expected: Record<string, [Permission, Permission, Permission, Permission]>
   // Not a row of the table: deleting the Space (and with its data key, every
   // backup of it, SPEC 4.6) is for its superadmins only.
   'space.delete': ['all', 'none', 'none', 'none'],
+  // SPEC 4.7: "a Space can require its superadmin's approval before any grant".
+  'staffAccess.approve': ['all', 'none', 'none', 'none'],
 };
 
 const columns = ['superadmin', 'admin', 'organizer', 'volunteer'] as const;

@@ -26,6 +26,7 @@ export const spaceActions = [
   'backups.restore',
   'insights.read',
   'space.delete',
+  'staffAccess.approve',
 ] as const;
 export type SpaceAction = (typeof spaceActions)[number];
 
@@ -66,6 +67,9 @@ export const spacePolicy: Readonly<Record<SpaceAction, Readonly<Record<SpaceRole
   'insights.read': row('all', 'all', 'all', 'none'),
   // Deleting the Space destroys its data and every backup of it: its owner's call.
   'space.delete': row('all', 'none', 'none', 'none'),
+  // Approving (or refusing) a staff grant the Space asked to approve: the
+  // superadmin, who also reads the staff-access log.
+  'staffAccess.approve': row('all', 'none', 'none', 'none'),
 };
 
 export function permissionFor(role: SpaceRole, action: SpaceAction): Permission {

@@ -79,6 +79,15 @@ export async function findSpaceOfMember(
   return rows[0];
 }
 
+/** A Space of the registry by id, whoever asks (staff grants and the operator look Spaces up by id). */
+export async function findSpaceById(db: Queryable, spaceId: string): Promise<SpaceRow | undefined> {
+  const { rows } = await db.query<SpaceRow>(
+    `SELECT ${spaceColumns} FROM spaces s WHERE s.id = $1`,
+    [spaceId],
+  );
+  return rows[0];
+}
+
 /**
  * Locks the Space's registry row for the rest of the transaction: member changes
  * of one Space run one after the other, so "at least one superadmin" holds under

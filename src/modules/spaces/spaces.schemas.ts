@@ -33,5 +33,7 @@ export const spaceResponse = z.object({
 });
 
 export const spaceOfMemberResponse = spaceResponse.extend({
-  role: z.enum(spaceRoles).describe('the caller’s role in the Space'),
+  role: z
+    .enum([...spaceRoles, 'cto', 'account_manager'])
+    .describe('the caller’s role in the Space (a staff role for staff under a grant)'),
 });

@@ -5,9 +5,10 @@ import { AppError } from '../../errors.ts';
 import { decodeCursor, encodeCursor } from '../../http/common-schemas.ts';
 import type { ServiceDeps } from '../../services.ts';
 import { appendHistoryEntries } from '../history/history-writer.ts';
+import type { GrantRole } from '../staff/staff-policy.ts';
 import { insertMembership } from './member.repository.ts';
 import { regionForCountry } from './residency.ts';
-import { insertSpace, listSpacesOfUser } from './space.repository.ts';
+import { findSpaceById, insertSpace, listSpacesOfUser } from './space.repository.ts';
 import { isUuid, SpaceAccess } from './space-access.ts';
 import { insertSpaceHome } from './space-home.repository.ts';
 import type { SpaceRole } from './space-policy.ts';
@@ -15,7 +16,7 @@ import { type SpaceView, toSpaceView } from './space-presenter.ts';
 
 export type { SpaceView } from './space-presenter.ts';
 
-export type SpaceOfMember = SpaceView & { role: SpaceRole };
+export type SpaceOfMember = SpaceView & { role: SpaceRole | GrantRole };
 
 const spaceCursor = z.tuple([z.iso.datetime(), z.uuid()]);
 
@@ -133,6 +134,15 @@ export class SpacesService {
   async get(caller: Caller, spaceId: string): Promise<SpaceOfMember> {
     const { space, role } = await this.access.require(caller, spaceId, 'space.read');
     return { ...space, role };
+  }
+
+  /** The registry entry of a Space by id, for the operator and internal checks (no access check: never answer it to a request). */
+  async registryEntry(spaceId: string): Promise<SpaceView | undefined> {
+    if (!isUuid(spaceId)) {
+      return undefined;
+    }
+    const row = await findSpaceById(await this.deps.stores.platform(), spaceId);
+    return row && toSpaceView(row);
   }
 }
 

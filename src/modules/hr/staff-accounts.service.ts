@@ -1,0 +1,213 @@
+import { randomUUID } from 'node:crypto';
+import type { Caller } from '../../context.ts';
+import { AppError, notFound } from '../../errors.ts';
+import { parseInput } from '../../input.ts';
+import type { ServiceDeps } from '../../services.ts';
+import type { Database } from '../../stores/database.ts';
+import { hashPassword } from '../identity/password-hash.ts';
+import { assertAcceptablePassword } from '../identity/password-policy.ts';
+import type { StaffCredentials, StaffLogin, StaffSessionState } from '../identity/staff-login.ts';
+import { contractEnded } from './contract.ts';
+import { type NewStaffInput, newStaffInput, type StaffView, staffEmail } from './hr.schemas.ts';
+import {
+  findStaffByEmail,
+  findStaffById,
+  insertAssignment,
+  insertStaff,
+  insertStaffAccount,
+  isAssigned,
+} from './staff.repository.ts';
+import { toStaffView } from './staff-presenter.ts';
+import {
+  endStaffSession,
+  findLiveStaffSession,
+  findStaffSession,
+  insertStaffSession,
+  type LiveStaffSessionRow,
+  touchStaffSession,
+} from './staff-session.repository.ts';
+
+const touchIntervalMs = 60_000;
+
+/**
+ * Staff accounts (hr store): the operator creates them and assigns account
+ * managers to Spaces; identity logs staff in through the `StaffLogin` port.
+ * An ended contract (or a disabled account) refuses login and ends sessions.
+ */
+export class StaffAccountsService implements StaffLogin {
+  constructor(private readonly deps: ServiceDeps) {}
+
+  /** A directory entry with an account (operator only: `kith staff create`). */
+  async create(caller: Caller, input: NewStaffInput & { password: string }): Promise<StaffView> {
+    assertOperator(caller, 'kith staff create');
+    const { password, ...entry } = input;
+    const parsed = parseInput(newStaffInput, entry);
+    await assertAcceptablePassword(password);
+    const db = await this.hr();
+    const now = this.deps.clock();
+    const id = randomUUID();
+    const passwordHash = await hashPassword(password);
+    await db.transaction(async (tx) => {
+      const inserted = await insertStaff(tx, {
+        id,
+        email: parsed.email,
+        name: parsed.name,
+        role: parsed.role,
+        department: parsed.department ?? parsed.role,
+        contractType: parsed.contractType,
+        startDate: parsed.startDate ?? now.toISOString().slice(0, 10),
+        endDate: parsed.endDate ?? null,
+        at: now,
+      });
+      if (!inserted) {
+        throw new AppError('conflict', 'a staff member with this email exists: use another email');
+      }
+      await insertStaffAccount(tx, { staffId: id, passwordHash, at: now });
+    });
+    const row = await findStaffByEmail(db, parsed.email);
+    if (!row) {
+      throw new Error('staff member vanished after insert');
+    }
+    return toStaffView(row, now);
+  }
+
+  /** Makes an account manager responsible for a Space (operator only: `kith staff assign`). */
+  async assign(caller: Caller, email: string, spaceId: string): Promise<StaffView> {
+    assertOperator(caller, 'kith staff assign');
+    const db = await this.hr();
+    const staff = await this.byEmail(db, email);
+    if (staff.role !== 'account_manager') {
+      throw new AppError(
+        'invalid_input',
+        `${email} is ${staff.role}: only an account_manager is assigned to Spaces`,
+      );
+    }
+    await insertAssignment(db, { staffId: staff.id, spaceId, at: this.deps.clock() });
+    return staff;
+  }
+
+  /** Whether an account manager is assigned to the Space (the grant check asks). */
+  async isAssigned(staffId: string, spaceId: string): Promise<boolean> {
+    return isAssigned(await this.hr(), staffId, spaceId);
+  }
+
+  async findByEmail(email: string): Promise<StaffView | undefined> {
+    const parsed = staffEmail.safeParse(email);
+    if (!parsed.success) {
+      return undefined;
+    }
+    const row = await findStaffByEmail(await this.hr(), parsed.data);
+    return row && toStaffView(row, this.deps.clock());
+  }
+
+  /** The logged-in staff member as `/auth/me` shows an account. */
+  async viewOf(staffId: string) {
+    const row = await findStaffById(await this.hr(), staffId);
+    return (
+      row && {
+        id: row.id,
+        email: row.email,
+        name: row.name,
+        createdAt: row.created_at.toISOString(),
+        disabled: row.disabled_at !== null,
+      }
+    );
+  }
+
+  async credentialsOf(email: string, now: Date): Promise<StaffCredentials | undefined> {
+    const row = await findStaffByEmail(await this.hr(), email);
+    if (!row) {
+      return undefined;
+    }
+    return {
+      id: row.id,
+      email: row.email,
+      name: row.name,
+      createdAt: row.created_at,
+      passwordHash: row.password_hash,
+      usable: row.has_account && row.disabled_at === null && !contractEnded(row.end_date, now),
+    };
+  }
+
+  async openSession(session: Parameters<StaffLogin['openSession']>[0]): Promise<void> {
+    await insertStaffSession(await this.hr(), session);
+  }
+
+  async liveSession(
+    tokenHash: Buffer,
+    now: Date,
+    idleMs: number,
+  ): Promise<StaffSessionState | undefined> {
+    const db = await this.hr();
+    const row = await findLiveStaffSession(db, tokenHash);
+    if (!row) {
+      return undefined;
+    }
+    const reason = endReasonOf(row, now, idleMs);
+    if (reason) {
+      await endStaffSession(db, { id: row.id, staffId: row.staff_id, reason, at: now });
+      return undefined;
+    }
+    if (now.getTime() - row.last_seen_at.getTime() >= Math.min(touchIntervalMs, idleMs / 4)) {
+      await touchStaffSession(db, row.id, now);
+    }
+    return toState(row);
+  }
+
+  async session(id: string, staffId: string): Promise<StaffSessionState | undefined> {
+    const row = await findStaffSession(await this.hr(), id, staffId);
+    return row && toState(row);
+  }
+
+  async endSession(id: string, staffId: string, at: Date): Promise<void> {
+    await endStaffSession(await this.hr(), { id, staffId, reason: 'logout', at });
+  }
+
+  private async byEmail(db: Database, email: string): Promise<StaffView> {
+    const parsed = staffEmail.safeParse(email);
+    const row = parsed.success ? await findStaffByEmail(db, parsed.data) : undefined;
+    if (!row) {
+      throw notFound('staff member');
+    }
+    return toStaffView(row, this.deps.clock());
+  }
+
+  private hr(): Promise<Database> {
+    return this.deps.stores.department('hr');
+  }
+}
+
+function assertOperator(caller: Caller, command: string): void {
+  if (caller.actor.type !== 'system') {
+    throw new AppError('forbidden', `only the operator manages staff accounts: use ${command}`);
+  }
+}
+
+function endReasonOf(row: LiveStaffSessionRow, now: Date, idleMs: number) {
+  if (row.disabled) {
+    return 'disabled' as const;
+  }
+  if (contractEnded(row.end_date, now)) {
+    return 'contract_ended' as const;
+  }
+  if (now.getTime() >= row.expires_at.getTime()) {
+    return 'expired' as const;
+  }
+  if (now.getTime() >= row.last_seen_at.getTime() + idleMs) {
+    return 'idle' as const;
+  }
+  return undefined;
+}
+
+function toState(row: LiveStaffSessionRow): StaffSessionState {
+  return {
+    id: row.id,
+    staffId: row.staff_id,
+    name: row.staff_name,
+    role: row.staff_role,
+    createdAt: row.created_at,
+    expiresAt: row.expires_at,
+    device: row.user_agent,
+    ip: row.ip,
+  };
+}
