@@ -87,6 +87,12 @@ export async function membersTable(platform: Queryable, spaceId: string): Promis
   };
 }
 
+/**
+ * Key material is not the customer's data: the Space's wrapped data key (what
+ * its backups are encrypted under) never leaves the server in an export.
+ */
+const keyMaterialTables = new Set(['space_data_keys']);
+
 /** Every customer-data table of the region store, parents first, restricted to the Space. */
 export async function regionTables(
   region: Queryable & CopyOut,
@@ -94,6 +100,9 @@ export async function regionTables(
 ): Promise<ExportTable[]> {
   const tables: ExportTable[] = [];
   for (const table of await readSpaceTables(region)) {
+    if (keyMaterialTables.has(table.name)) {
+      continue;
+    }
     tables.push({
       name: table.name,
       columns: table.columns.map((column) => ({ ...column, kind: kindOf(column.type) })),

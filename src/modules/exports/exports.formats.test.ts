@@ -38,7 +38,13 @@ forEachEngine('export formats', (env) => {
       assert.equal(created.statusCode, 201, created.body);
     }
     const region = await env().stores.region('eu');
-    tableNames = ['members', ...(await readSpaceTables(region)).map((table) => table.name)];
+    tableNames = [
+      'members',
+      ...(await readSpaceTables(region))
+        .map((table) => table.name)
+        // The wrapped data key is key material, never exported.
+        .filter((name) => name !== 'space_data_keys'),
+    ];
   });
   after(async () => {
     await t.services.exports.idle();
