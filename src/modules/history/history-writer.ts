@@ -3,6 +3,7 @@ import type { Source } from '../../context.ts';
 import { AppError } from '../../errors.ts';
 import type { Queryable } from '../../stores/database.ts';
 import {
+  appendRows,
   deliveredOrigins,
   insertEntries,
   insertValues,
@@ -130,6 +131,10 @@ export async function appendHistoryEntries(
     entryRows.push(row);
     appended.push({ seq, hash: row.hash });
     prevHash = hash;
+  }
+  if (entryRows.length <= entriesPerStatement && valueRows.length <= valuesPerStatement) {
+    await appendRows(tx, space, entryRows, valueRows, { seq, hash: prevHash });
+    return appended;
   }
   for (let i = 0; i < entryRows.length; i += entriesPerStatement) {
     await insertEntries(tx, space, entryRows.slice(i, i + entriesPerStatement));

@@ -84,19 +84,19 @@ export async function lockHead(
   spaceId: string,
   genesis: Buffer,
 ): Promise<ChainHead> {
-  await tx.query(
-    `INSERT INTO history_heads (space_id, seq, hash) VALUES ($1, 0, $2) ON CONFLICT (space_id) DO NOTHING`,
-    [spaceId, genesis],
-  );
+  // One statement: ON CONFLICT DO UPDATE takes the row lock and returns the head
+  // as the lock holder left it (a concurrent appender's commit included).
   const { rows } = await tx.query<{ seq: number; hash: Uint8Array }>(
-    'SELECT seq, hash FROM history_heads WHERE space_id = $1 FOR UPDATE',
-    [spaceId],
+    `INSERT INTO history_heads (space_id, seq, hash) VALUES ($1, 0, $2)
+     ON CONFLICT (space_id) DO UPDATE SET seq = history_heads.seq
+     RETURNING seq, hash`,
+    [spaceId, genesis],
   );
   const row = rows[0];
   if (!row) {
-    throw new Error(`history head of Space ${spaceId} vanished while locked`);
+    throw new Error(`history head of Space ${spaceId} could not be locked`);
   }
-  return { seq: row.seq, hash: bytes(row.hash) };
+  return { seq: Number(row.seq), hash: bytes(row.hash) };
 }
 
 /** Which of these origin ids already have their entry in the Space's chain. */
@@ -112,6 +112,26 @@ export async function deliveredOrigins(
   return new Set(rows.map((row) => row.origin_id));
 }
 
+/**
+ * Entries, their values and the new head in ONE statement: what a single change
+ * appends (the hot path of every edit). The values' foreign key is checked at the
+ * end of the statement, when the entries are in.
+ */
+export async function appendRows(
+  tx: Queryable,
+  spaceId: string,
+  entries: readonly NewEntryRow[],
+  values: readonly NewValueRow[],
+  head: ChainHead,
+): Promise<void> {
+  await tx.query(
+    `WITH new_entries AS (${insertEntriesSql}),
+          new_values AS (${insertValuesSql('$3')})
+     UPDATE history_heads SET seq = $4, hash = $5 WHERE space_id = $1`,
+    [spaceId, JSON.stringify(entries), JSON.stringify(values), head.seq, head.hash],
+  );
+}
+
 export async function moveHead(tx: Queryable, spaceId: string, head: ChainHead): Promise<void> {
   await tx.query('UPDATE history_heads SET seq = $2, hash = $3 WHERE space_id = $1', [
     spaceId,
@@ -120,23 +140,28 @@ export async function moveHead(tx: Queryable, spaceId: string, head: ChainHead):
   ]);
 }
 
-/** One multi-row INSERT: the rows travel as one JSON document, whatever their number. */
-export async function insertEntries(
-  tx: Queryable,
-  spaceId: string,
-  rows: readonly NewEntryRow[],
-): Promise<void> {
-  await tx.query(
-    `INSERT INTO history_entries (space_id, seq, at, actor, action, target_type, target_id, changes,
+const insertEntriesSql = `INSERT INTO history_entries (space_id, seq, at, actor, action, target_type, target_id, changes,
                                   source, device, ip, import_id, format_version, prev_hash, hash, origin_id)
      SELECT $1::uuid, r.seq, r.at, r.actor, r.action, r.target_type, r.target_id, r.changes,
             r.source, r.device, r.ip, r.import_id, r.format_version, decode(r.prev_hash, 'hex'), decode(r.hash, 'hex'),
             r.origin_id
        FROM jsonb_to_recordset($2::jsonb) AS r(seq bigint, at timestamptz, actor jsonb, action text,
             target_type text, target_id text, changes jsonb, source text, device text, ip text,
-            import_id uuid, format_version smallint, prev_hash text, hash text, origin_id uuid)`,
-    [spaceId, JSON.stringify(rows)],
-  );
+            import_id uuid, format_version smallint, prev_hash text, hash text, origin_id uuid)`;
+
+const insertValuesSql = (
+  rowsParameter: string,
+) => `INSERT INTO history_values (space_id, seq, idx, side, salt, value, subject_id)
+     SELECT $1::uuid, r.seq, r.idx, r.side, decode(r.salt, 'hex'), r.value::jsonb, r.subject_id
+       FROM jsonb_to_recordset(${rowsParameter}::jsonb) AS r(seq bigint, idx smallint, side text, salt text, value text, subject_id text)`;
+
+/** One multi-row INSERT: the rows travel as one JSON document, whatever their number. */
+export async function insertEntries(
+  tx: Queryable,
+  spaceId: string,
+  rows: readonly NewEntryRow[],
+): Promise<void> {
+  await tx.query(insertEntriesSql, [spaceId, JSON.stringify(rows)]);
 }
 
 export async function insertValues(
@@ -144,12 +169,7 @@ export async function insertValues(
   spaceId: string,
   rows: readonly NewValueRow[],
 ): Promise<void> {
-  await tx.query(
-    `INSERT INTO history_values (space_id, seq, idx, side, salt, value, subject_id)
-     SELECT $1::uuid, r.seq, r.idx, r.side, decode(r.salt, 'hex'), r.value::jsonb, r.subject_id
-       FROM jsonb_to_recordset($2::jsonb) AS r(seq bigint, idx smallint, side text, salt text, value text, subject_id text)`,
-    [spaceId, JSON.stringify(rows)],
-  );
+  await tx.query(insertValuesSql('$2'), [spaceId, JSON.stringify(rows)]);
 }
 
 /**
