@@ -12,6 +12,7 @@
  * shared: figures move with the neighbours' load.
  * Run: `npm run bench -- exports [--rows N]` (BENCH_ENGINES=pglite or =postgres: one engine).
  */
+
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
@@ -23,8 +24,8 @@ import { MemoryMailer } from '../src/modules/mail/mailer.ts';
 import type { ServiceDeps } from '../src/services.ts';
 import type { Database } from '../src/stores/database.ts';
 import { storeLocation } from '../src/stores/store-locations.ts';
-import { type PostgresCluster, startPostgresCluster } from '../test/harness/postgres-cluster.ts';
 import { createTestEnv, type EngineName, type TestEnv } from '../test/harness/test-env.ts';
+import { benchOnEngines } from './lib.ts';
 
 function rowsOption(): number {
   const at = process.argv.indexOf('--rows');
@@ -198,34 +199,4 @@ async function benchEngine(engine: EngineName): Promise<Record<string, string>> 
   }
 }
 
-let cluster: PostgresCluster | undefined;
-const rows: Record<string, string>[] = [];
-const engines = (process.env.BENCH_ENGINES ?? 'pglite,postgres').split(',');
-try {
-  if (engines.includes('pglite')) {
-    rows.push(await benchEngine('pglite'));
-  }
-  if (engines.includes('postgres')) {
-    if (!process.env.KITH_TEST_DATABASE_URL) {
-      cluster = await startPostgresCluster();
-      if (cluster) {
-        process.env.KITH_TEST_DATABASE_URL = cluster.adminUrl;
-      }
-    }
-    if (process.env.KITH_TEST_DATABASE_URL) {
-      rows.push(await benchEngine('postgres'));
-    } else {
-      console.warn('PostgreSQL not available: its column is skipped');
-    }
-  }
-} finally {
-  cluster?.stop();
-}
-console.table(
-  Object.fromEntries(
-    Object.keys(rows[0] ?? {}).map((key) => [
-      key,
-      Object.fromEntries(rows.map((r) => [r.engine, r[key]])),
-    ]),
-  ),
-);
+await benchOnEngines(benchEngine);

@@ -10,6 +10,7 @@
  * Run: `npm run bench -- history` (BENCH_HISTORY_ENTRIES, default 1,000,000;
  * BENCH_ENGINES=pglite to skip PostgreSQL).
  */
+
 import { createHash, randomUUID } from 'node:crypto';
 import {
   readEntriesNewestFirst,
@@ -23,8 +24,8 @@ import {
   type HistoryEntryInput,
 } from '../src/modules/history/history-writer.ts';
 import type { Database } from '../src/stores/database.ts';
-import { type PostgresCluster, startPostgresCluster } from '../test/harness/postgres-cluster.ts';
 import { createTestEnv, type EngineName } from '../test/harness/test-env.ts';
+import { benchOnEngines } from './lib.ts';
 
 const total = Number(process.env.BENCH_HISTORY_ENTRIES ?? 1_000_000);
 const batchSize = 10_000;
@@ -178,31 +179,4 @@ async function benchEngine(engine: EngineName): Promise<Record<string, string>> 
   }
 }
 
-let cluster: PostgresCluster | undefined;
-const rows: Record<string, string>[] = [];
-try {
-  rows.push(await benchEngine('pglite'));
-  if (process.env.BENCH_ENGINES !== 'pglite') {
-    if (!process.env.KITH_TEST_DATABASE_URL) {
-      cluster = await startPostgresCluster();
-      if (cluster) {
-        process.env.KITH_TEST_DATABASE_URL = cluster.adminUrl;
-      }
-    }
-    if (process.env.KITH_TEST_DATABASE_URL) {
-      rows.push(await benchEngine('postgres'));
-    } else {
-      console.warn('PostgreSQL not available: its column is skipped');
-    }
-  }
-} finally {
-  cluster?.stop();
-}
-console.table(
-  Object.fromEntries(
-    Object.keys(rows[0] ?? {}).map((key) => [
-      key,
-      Object.fromEntries(rows.map((r) => [r.engine, r[key]])),
-    ]),
-  ),
-);
+await benchOnEngines(benchEngine);

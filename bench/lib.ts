@@ -107,3 +107,45 @@ export function stop(child: ChildProcess): Promise<void> {
 export function ratio(value: number, baseline: number): string {
   return baseline === 0 ? 'n/a' : (value / baseline).toFixed(2);
 }
+
+/**
+ * Runs `benchEngine` on each engine of `BENCH_ENGINES` (default `pglite,postgres`),
+ * PostgreSQL on `KITH_TEST_DATABASE_URL` or a throwaway cluster started here, and
+ * prints one table with a column per engine.
+ */
+export async function benchOnEngines(
+  benchEngine: (engine: 'pglite' | 'postgres') => Promise<Record<string, string>>,
+): Promise<void> {
+  const { startPostgresCluster } = await import('../test/harness/postgres-cluster.ts');
+  const engines = (process.env.BENCH_ENGINES ?? 'pglite,postgres').split(',');
+  let cluster: Awaited<ReturnType<typeof startPostgresCluster>> | undefined;
+  const rows: Record<string, string>[] = [];
+  try {
+    if (engines.includes('pglite')) {
+      rows.push(await benchEngine('pglite'));
+    }
+    if (engines.includes('postgres')) {
+      if (!process.env.KITH_TEST_DATABASE_URL) {
+        cluster = await startPostgresCluster();
+        if (cluster) {
+          process.env.KITH_TEST_DATABASE_URL = cluster.adminUrl;
+        }
+      }
+      if (process.env.KITH_TEST_DATABASE_URL) {
+        rows.push(await benchEngine('postgres'));
+      } else {
+        console.warn('PostgreSQL not available: its column is skipped');
+      }
+    }
+  } finally {
+    cluster?.stop();
+  }
+  console.table(
+    Object.fromEntries(
+      Object.keys(rows[0] ?? {}).map((key) => [
+        key,
+        Object.fromEntries(rows.map((r) => [r.engine, r[key]])),
+      ]),
+    ),
+  );
+}

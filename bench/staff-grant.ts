@@ -11,10 +11,9 @@
 
 import { SpaceAccess } from '../src/modules/spaces/space-access.ts';
 import { checkStaffGrant } from '../src/modules/staff/staff-space-access.ts';
-import { type PostgresCluster, startPostgresCluster } from '../test/harness/postgres-cluster.ts';
 import { createTestApp } from '../test/harness/test-app.ts';
 import { createTestEnv, type EngineName } from '../test/harness/test-env.ts';
-import { ratio } from './lib.ts';
+import { benchOnEngines, ratio } from './lib.ts';
 
 const requests = Number(process.env.BENCH_REQUESTS ?? 2000);
 const warmup = 200;
@@ -115,31 +114,4 @@ async function benchEngine(engine: EngineName): Promise<Record<string, string>> 
   }
 }
 
-let cluster: PostgresCluster | undefined;
-const rows: Record<string, string>[] = [];
-try {
-  rows.push(await benchEngine('pglite'));
-  if (process.env.BENCH_ENGINES !== 'pglite') {
-    if (!process.env.KITH_TEST_DATABASE_URL) {
-      cluster = await startPostgresCluster();
-      if (cluster) {
-        process.env.KITH_TEST_DATABASE_URL = cluster.adminUrl;
-      }
-    }
-    if (process.env.KITH_TEST_DATABASE_URL) {
-      rows.push(await benchEngine('postgres'));
-    } else {
-      console.warn('PostgreSQL not available: its column is skipped');
-    }
-  }
-} finally {
-  cluster?.stop();
-}
-console.table(
-  Object.fromEntries(
-    Object.keys(rows[0] ?? {}).map((key) => [
-      key,
-      Object.fromEntries(rows.map((r) => [r.engine, r[key]])),
-    ]),
-  ),
-);
+await benchOnEngines(benchEngine);
