@@ -24,17 +24,34 @@ export interface Queryable {
  */
 export interface CopyOut {
   copyOut(select: string): Promise<Buffer>;
+  /**
+   * `COPY (select) TO STDOUT <options>` (e.g. `(FORMAT csv)`) as chunks of bytes,
+   * cut at arbitrary byte boundaries. PostgreSQL streams them from the server;
+   * PGlite produces the whole output before the first chunk, so a caller that
+   * must stay in constant memory pages its `select`.
+   */
+  copyOutChunks(select: string, options?: string): AsyncIterable<Buffer>;
+}
+
+/**
+ * The engine's bulk input path: `COPY target FROM STDIN <options>` fed with
+ * `data`; resolves to the number of rows copied. PGlite takes the input as one
+ * blob, so a caller that must stay in constant memory feeds it in pages.
+ * `target` is a table with its column list, built by the caller from trusted names.
+ */
+export interface CopyIn {
+  copyIn(target: string, data: Buffer | AsyncIterable<Buffer>, options?: string): Promise<number>;
 }
 
 /** A connection inside a transaction. */
-export interface Transaction extends Queryable, CopyOut {
+export interface Transaction extends Queryable, CopyOut, CopyIn {
   /** Runs a script of several statements. */
   exec(sql: string): Promise<void>;
 }
 
 export type Engine = 'pglite' | 'postgres';
 
-export interface Database extends Queryable, CopyOut {
+export interface Database extends Queryable, CopyOut, CopyIn {
   /** The store this database is, e.g. `platform`, `region_eu`, `hr`. */
   readonly store: string;
   readonly engine: Engine;

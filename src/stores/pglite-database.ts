@@ -6,11 +6,17 @@ interface PGliteQueryable {
   query<Row>(
     sql: string,
     params?: unknown[],
+    options?: { blob?: Blob },
   ): Promise<{ rows: Row[]; affectedRows?: number; blob?: Blob }>;
   exec(sql: string): Promise<unknown>;
 }
 
 function wrap(target: PGliteQueryable): Transaction {
+  // PGlite's COPY reads from and writes to its in-memory '/dev/blob' device.
+  async function copyOutBlob(select: string, options: string): Promise<Buffer> {
+    const result = await target.query(`COPY (${select}) TO '/dev/blob' ${options}`);
+    return result.blob ? Buffer.from(await result.blob.arrayBuffer()) : Buffer.alloc(0);
+  }
   return {
     async exec(sql: string): Promise<void> {
       await target.exec(sql);
@@ -19,10 +25,27 @@ function wrap(target: PGliteQueryable): Transaction {
       const result = await target.query<Row>(sql, [...params]);
       return { rows: result.rows, rowCount: result.affectedRows ?? result.rows.length };
     },
-    async copyOut(select: string): Promise<Buffer> {
-      // PGlite's COPY writes to its in-memory '/dev/blob' device.
-      const result = await target.query(`COPY (${select}) TO '/dev/blob'`);
-      return result.blob ? Buffer.from(await result.blob.arrayBuffer()) : Buffer.alloc(0);
+    copyOut: (select) => copyOutBlob(select, ''),
+    async *copyOutChunks(select, options = '') {
+      const output = await copyOutBlob(select, options);
+      if (output.length > 0) {
+        yield output;
+      }
+    },
+    async copyIn(copyTarget, data, options = ''): Promise<number> {
+      const parts: Buffer[] = [];
+      if (Buffer.isBuffer(data)) {
+        parts.push(data);
+      } else {
+        for await (const chunk of data) {
+          parts.push(chunk);
+        }
+      }
+      const blob = new Blob(parts);
+      const result = await target.query(`COPY ${copyTarget} FROM '/dev/blob' ${options}`, [], {
+        blob,
+      });
+      return result.affectedRows ?? 0;
     },
   };
 }
@@ -43,6 +66,8 @@ export async function openPGliteDatabase(store: string, directory: string): Prom
     engine: 'pglite',
     query: queryable.query,
     copyOut: queryable.copyOut,
+    copyOutChunks: queryable.copyOutChunks,
+    copyIn: queryable.copyIn,
     transaction: (fn) => pg.transaction((tx) => fn(wrap(tx))),
     exec: async (sql) => {
       await pg.exec(sql);

@@ -1,12 +1,38 @@
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
-import { to as copyTo } from 'pg-copy-streams';
+import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import type { Database, QueryResult, Transaction } from './database.ts';
 
 // int8 (counts, sequences) as JavaScript numbers, as PGlite returns them; values
 // stay far below 2^53 in Kith's tables.
 pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number.parseInt(value, 10));
 
+/** Runs `use` on `client` itself, or on a connection of the pool released afterwards. */
+async function* withConnection<T>(
+  client: pg.Pool | pg.PoolClient,
+  use: (connection: pg.PoolClient) => AsyncIterable<T>,
+): AsyncIterable<T> {
+  const connection = client instanceof pg.Pool ? await client.connect() : client;
+  let finished = false;
+  try {
+    yield* use(connection);
+    finished = true;
+  } finally {
+    if (connection !== client) {
+      // A consumer that stopped early left a COPY running on the connection:
+      // it is closed rather than handed to the next caller mid-protocol.
+      connection.release(finished ? undefined : new Error('COPY abandoned by its consumer'));
+    }
+  }
+}
+
 function wrap(client: pg.Pool | pg.PoolClient): Transaction {
+  function copyOutChunks(select: string, options = ''): AsyncIterable<Buffer> {
+    return withConnection(client, (connection) =>
+      connection.query(copyTo(`COPY (${select}) TO STDOUT ${options}`)),
+    );
+  }
   return {
     async exec(sql: string): Promise<void> {
       await client.query(sql);
@@ -16,13 +42,19 @@ function wrap(client: pg.Pool | pg.PoolClient): Transaction {
       return { rows: result.rows as Row[], rowCount: result.rowCount ?? 0 };
     },
     async copyOut(select: string): Promise<Buffer> {
+      const chunks: Buffer[] = [];
+      for await (const chunk of copyOutChunks(select)) {
+        chunks.push(chunk);
+      }
+      return Buffer.concat(chunks);
+    },
+    copyOutChunks,
+    async copyIn(target, data, options = ''): Promise<number> {
       const connection = client instanceof pg.Pool ? await client.connect() : client;
       try {
-        const chunks: Buffer[] = [];
-        for await (const chunk of connection.query(copyTo(`COPY (${select}) TO STDOUT`))) {
-          chunks.push(chunk as Buffer);
-        }
-        return Buffer.concat(chunks);
+        const stream = connection.query(copyFrom(`COPY ${target} FROM STDIN ${options}`));
+        await pipeline(Buffer.isBuffer(data) ? Readable.from([data]) : Readable.from(data), stream);
+        return stream.rowCount;
       } finally {
         if (connection !== client) {
           (connection as pg.PoolClient).release();
@@ -61,6 +93,8 @@ export async function openPostgresDatabase(
     engine: 'postgres',
     query: queryable.query,
     copyOut: queryable.copyOut,
+    copyOutChunks: queryable.copyOutChunks,
+    copyIn: queryable.copyIn,
     async transaction(fn) {
       const client = await pool.connect();
       try {
