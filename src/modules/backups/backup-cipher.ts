@@ -1,7 +1,9 @@
 /**
- * Persisted contract: the encrypted envelope of a backup file, version 1
- * (docs/backup-format.md). Changing anything here makes existing backups
- * unreadable: add a version instead.
+ * Persisted contract: the encrypted envelope of a backup file, versions 1 and 2
+ * (docs/backup-format.md). The envelope is the same in both; the header's
+ * version names the plaintext inside (backup-records.ts), so a Kith that only
+ * reads version 1 refuses a version 2 file at its header. Changing anything
+ * here makes existing backups unreadable: add a version instead.
  *
  *   "KITHBAK1" ‖ u32 header length ‖ header (JSON, UTF-8)
  *   then chunks: u8 flags (1 = final) ‖ u32 ciphertext length ‖ ciphertext ‖ tag (16)
@@ -17,8 +19,11 @@ import { Transform, type TransformCallback } from 'node:stream';
 import { AppError } from '../../errors.ts';
 
 export const backupMagic = Buffer.from('KITHBAK1', 'ascii');
-export const backupFormatVersion = 1;
-export const defaultChunkBytes = 256 * 1024;
+export const backupFormatVersion = 2;
+/** Header versions still read: 1 (NDJSON rows), 2 (COPY text rows). */
+const readableFormatVersions: readonly number[] = [1, 2];
+/** Version 1 wrote 256 KiB chunks; version 2 writes 1 MiB (fewer, larger GCM calls). */
+export const defaultChunkBytes = 1024 * 1024;
 const maxChunkBytes = 16 * 1024 * 1024;
 const maxHeaderBytes = 64 * 1024;
 const tagBytes = 16;
@@ -219,7 +224,7 @@ export class BackupDecryptor extends Transform {
     } catch {
       throw this.failure('the header is not JSON');
     }
-    if (header.format !== 'kith-backup' || header.version !== backupFormatVersion) {
+    if (header.format !== 'kith-backup' || !readableFormatVersions.includes(header.version)) {
       throw this.failure(`unsupported backup format version ${String(header.version)}`);
     }
     this.header = header;

@@ -1,17 +1,28 @@
 /**
  * Persisted contract: the plaintext inside a backup (before gzip and
- * encryption), version 1 (docs/backup-format.md). NDJSON, one value a line.
- * A row is a JSON object (PostgreSQL's row_to_json of the row); a control record
- * is a JSON array `[kind, body]`, so the two never look alike:
+ * encryption), docs/backup-format.md. Control records are lines, JSON arrays
+ * `[kind, body]`:
  *
- *   ["backup",{"version":1,"spaceId","backupId","region","createdAt","schema":[...]}]
+ *   ["backup",{"version":2,"spaceId","backupId","region","createdAt","schema":[...]}]
  *   ["table",{"name":"contacts","columns":[{"name","type"}...]}]
- *   {...row...}  one line per row
+ *   ...the table's rows...
  *   ["end",{"name":"contacts","rows":N}]
  *   ... every table, parents first ...
  *   ["complete",{"rows":{"contacts":N,...}}]
+ *
+ * Version 2 (written today): a table's rows are PostgreSQL's COPY text format
+ * (`COPY (SELECT columns ...) TO STDOUT`, one line per row, in the table
+ * record's column order), ended by the line `\.` — a COPY text row never
+ * starts with a lone `\.`, so the marker cannot be data.
+ *
+ * Version 1 (still read): one JSON object per row, PostgreSQL's row_to_json,
+ * no end-of-data marker (the `end` record follows the last row).
  */
-export const dataRecordVersion = 1;
+export const dataRecordVersion = 2;
+/** The versions a restore or a verify still reads. */
+export const readableDataVersions: readonly number[] = [1, 2];
+/** The line that ends a table's COPY data in version 2. */
+export const copyEndLine = Buffer.from('\\.\n', 'latin1');
 
 export interface BackupStartRecord {
   readonly version: number;

@@ -1,4 +1,5 @@
-import type { Queryable } from '../../stores/database.ts';
+import { AppError } from '../../errors.ts';
+import type { CopyOut, Engine, Queryable } from '../../stores/database.ts';
 import { readSpaceTables, type SpaceTable } from '../../stores/space-tables.ts';
 
 /**
@@ -70,4 +71,76 @@ export async function* spaceRows(
     }
     last = rest.map((_, i) => tail[`k${i}`] as string);
   }
+}
+
+/** A value inlined into SQL as a typed literal (COPY takes no parameters). */
+export function literal(value: string, type: string): string {
+  return `'${value.replaceAll("'", "''")}'::${type}`;
+}
+
+const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** A Space id checked to be a UUID before it is inlined into a COPY statement. */
+export function spaceLiteral(spaceId: string): string {
+  if (!uuidPattern.test(spaceId)) {
+    throw new AppError('invalid_input', `"${spaceId}" is not a Space id`);
+  }
+  return `'${spaceId}'::uuid`;
+}
+
+/** Rows of one COPY page on PGlite, which produces a COPY's whole output at once. */
+const copyPageRows = 50_000;
+
+/**
+ * Every row of the Space in `table` as COPY text (one line per row, the table's
+ * columns in order), in chunks cut at arbitrary byte boundaries. PostgreSQL
+ * streams one COPY; PGlite, which materialises a COPY's output, is read in
+ * primary-key ranges of 50,000 rows, so memory stays bounded on both.
+ */
+export async function* copySpaceRows(
+  tx: Queryable & CopyOut,
+  engine: Engine,
+  table: SpaceTable,
+  spaceId: string,
+): AsyncGenerator<Buffer> {
+  const columns = table.columns.map((column) => `t.${quoted(column.name)}`).join(', ');
+  const select = `SELECT ${columns} FROM ${quoted(table.name)} t WHERE t.space_id = ${spaceLiteral(spaceId)}`;
+  const rest = table.primaryKey.filter((column) => column !== 'space_id');
+  if (engine === 'postgres' || rest.length === 0) {
+    yield* tx.copyOutChunks(select);
+    return;
+  }
+  const typeOf = new Map(table.columns.map((column) => [column.name, column.type]));
+  const key = rest.map((column) => `t.${quoted(column)}`).join(', ');
+  // Every 50,000th key of the Space, in key order: the upper bounds of the pages.
+  const { rows } = await tx.query<Record<string, string>>(
+    `SELECT ${rest.map((_, i) => `k${i}`).join(', ')} FROM (
+       SELECT ${rest.map((column, i) => `t.${quoted(column)}::text AS k${i}`).join(', ')},
+              row_number() OVER (ORDER BY ${key}) AS n
+         FROM ${quoted(table.name)} t WHERE t.space_id = $1) s
+      WHERE n % ${copyPageRows} = 0 ORDER BY n`,
+    [spaceId],
+  );
+  const tuple = (row: Record<string, string>) =>
+    `(${rest.map((column, i) => literal(row[`k${i}`] as string, typeOf.get(column) ?? 'text')).join(', ')})`;
+  let lower: Record<string, string> | undefined;
+  for (const upper of [...rows, undefined]) {
+    const range = [
+      lower ? `(${key}) > ${tuple(lower)}` : '',
+      upper ? `(${key}) <= ${tuple(upper)}` : '',
+    ].filter((condition) => condition !== '');
+    yield* tx.copyOutChunks(`${select}${range.map((condition) => ` AND ${condition}`).join('')}`);
+    lower = upper;
+  }
+}
+
+/** How many rows a piece of COPY text holds (its line feeds: COPY escapes those in values). */
+export function countLines(chunk: Buffer): number {
+  let count = 0;
+  let at = chunk.indexOf(10);
+  while (at !== -1) {
+    count += 1;
+    at = chunk.indexOf(10, at + 1);
+  }
+  return count;
 }

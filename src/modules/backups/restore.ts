@@ -5,9 +5,10 @@ import type { Database, Transaction } from '../../stores/database.ts';
 import type { HistoryActor } from '../history/history-writer.ts';
 import { appendHistoryEntries } from '../history/history-writer.ts';
 import type { BackupManifest } from './backup-manifest.ts';
-import { readBackupFile } from './backup-reader.ts';
+import { type BackupEvent, readBackupFile } from './backup-reader.ts';
 import { appliedMigrations, backedUpTables, historyTables } from './backup-tables.ts';
 import { deleteSpaceRows, insertBackedUpRows, replayErasureLedger } from './backups.repository.ts';
+import { CopyLoader } from './restore-copy.ts';
 import {
   advanceHead,
   assertSameChain,
@@ -43,7 +44,7 @@ const batchRows = 2000;
 const batchChars = 4 * 1024 * 1024;
 
 /**
- * Restores one backup into the region store in ONE transaction: in place (the
+ * Restores one backup (data version 1 or 2) into the region store in ONE transaction: in place (the
  * Space's current rows are replaced) or into a new Space id. The erasure ledger
  * is replayed and a `backup.restore` entry appended before it commits; any
  * failure (a bad chunk, a constraint) rolls everything back.
@@ -73,12 +74,36 @@ export async function restoreBackup(
       await deleteSpaceRows(tx, table.name, targetSpaceId);
     }
     const loader = new RowLoader(tx, request, asNew, live);
-    for await (const event of readBackupFile(
+    const copier = new CopyLoader(tx, db.engine, request, asNew, live, liveColumns);
+    const events = readBackupFile(
       join(request.directory, manifest.file),
       manifest.backupId,
       () => request.dataKey,
-    )) {
-      if (event.kind === 'table') {
+    )[Symbol.asyncIterator]();
+    let version = 1;
+    let next: BackupEvent | undefined;
+    for (;;) {
+      const event: BackupEvent | undefined = next ?? ((await events.next()).value || undefined);
+      next = undefined;
+      if (!event) {
+        break;
+      }
+      if (event.kind === 'backup') {
+        version = event.record.version;
+      } else if (event.kind === 'table' && version >= 2) {
+        // The table's COPY pieces, pulled from the same reader until its `end`.
+        async function* pieces(): AsyncGenerator<Buffer> {
+          for (;;) {
+            const piece: BackupEvent | undefined = (await events.next()).value || undefined;
+            if (piece?.kind !== 'copy') {
+              next = piece;
+              return;
+            }
+            yield piece.data;
+          }
+        }
+        await copier.load(event.record, pieces());
+      } else if (event.kind === 'table') {
         await loader.startTable(
           event.record.name,
           event.record.columns
@@ -91,6 +116,9 @@ export async function restoreBackup(
       } else if (event.kind === 'end') {
         await loader.flush();
       }
+    }
+    if (version >= 2) {
+      loader.takeFrom(copier);
     }
     const backupHead = loader.backupHead;
     if (!asNew) {
@@ -156,6 +184,13 @@ class RowLoader {
     private readonly asNew: boolean,
     private readonly live: LiveHead,
   ) {}
+
+  /** What a version 2 restore found: its rows and the backup's history head. */
+  takeFrom(copier: CopyLoader): void {
+    Object.assign(this.rows, copier.rows);
+    this.backupHead = copier.backupHead;
+    this.backupHashAtLiveSeq = copier.backupHashAtLiveSeq;
+  }
 
   async startTable(name: string, columns: string[], known: boolean): Promise<void> {
     this.table = name;
