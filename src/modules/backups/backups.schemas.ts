@@ -25,3 +25,32 @@ export const backupResponse = z.object({
   /** Rows per table. */
   rows: z.record(z.string(), z.number().int()).describe('rows per table'),
 });
+
+export const restoreParams = z
+  .object({
+    /** The Space's id. */
+    spaceId: uuid.describe('the Space’s id'),
+    /** The kept backup to restore. */
+    backupId: z.string().max(64).describe('the backup’s id, as listed'),
+  })
+  .strict();
+
+export const restoreBody = z
+  .object({
+    /** Restore into a new Space owned by the caller instead of in place. */
+    asNew: z.boolean().optional().describe('restore into a new Space owned by the caller'),
+    /** The new Space's name (as new only). */
+    name: z.string().min(1).max(200).optional().describe('the new Space’s name (as new only)'),
+  })
+  .strict();
+
+/** What a restore did. */
+export const restoreResponse = z.object({
+  /** The Space restored into: the same one, or the new one. */
+  spaceId: z.string().describe('the Space restored into: the same, or the new one'),
+  backupId: z.string().describe('the backup restored'),
+  asNew: z.boolean().describe('whether a new Space was made'),
+  rows: z.record(z.string(), z.number().int()).describe('rows restored per table'),
+  /** Contacts the erasure ledger removed again. */
+  erasedAgain: z.number().int().describe('contacts the erasure ledger removed again'),
+});

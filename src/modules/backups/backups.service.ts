@@ -3,6 +3,8 @@ import type { ServiceDeps } from '../../services.ts';
 import { SpaceAccess } from '../spaces/space-access.ts';
 import { listBackups } from './backup-operations.ts';
 import { type BackupView, toBackupView } from './backup-presenter.ts';
+import { restoreSpace } from './backup-restore.ts';
+import type { RestoreOutcome } from './restore.ts';
 import { deleteSpaceEverywhere } from './space-deletion.ts';
 
 /**
@@ -25,6 +27,29 @@ export class BackupsService {
       region: space.region,
     });
     return { items: manifests.map(toBackupView), nextCursor: null };
+  }
+
+  /**
+   * Restores the Space from one of its kept backups (SPEC 4.1: superadmin): in
+   * place, or as a new Space owned by the caller. Recorded in the history as
+   * `backup.restore` with the caller as actor.
+   */
+  async restore(
+    caller: Caller,
+    spaceId: string,
+    backupId: string,
+    options: { readonly asNew?: boolean | undefined; readonly name?: string | undefined },
+  ): Promise<RestoreOutcome> {
+    const { space } = await this.access.require(caller, spaceId, 'backups.restore');
+    return restoreSpace(
+      { config: this.deps.config, stores: this.deps.stores, now: this.deps.clock },
+      caller,
+      {
+        spaceId: space.id,
+        backupId,
+        asNew: options.asNew ? { ownerUserId: caller.actor.id, name: options.name } : undefined,
+      },
+    );
   }
 
   /** Deletes the Space, its data and its data key; its backups become unreadable. */
