@@ -73,11 +73,6 @@ export async function* spaceRows(
   }
 }
 
-/** A value inlined into SQL as a typed literal (COPY takes no parameters). */
-export function literal(value: string, type: string): string {
-  return `'${value.replaceAll("'", "''")}'::${type}`;
-}
-
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** A Space id checked to be a UUID before it is inlined into a COPY statement. */
@@ -88,14 +83,19 @@ export function spaceLiteral(spaceId: string): string {
   return `'${spaceId}'::uuid`;
 }
 
-/** Rows of one COPY page on PGlite, which produces a COPY's whole output at once. */
-const copyPageRows = 50_000;
+/** A Space's rows in a table that PGlite copies in one COPY (its output is held whole). */
+const copyWholeRows = 50_000;
+/** Heap blocks of one COPY page on PGlite beyond that: 8 MiB of table, in physical order. */
+const copyPageBlocks = 1024;
 
 /**
  * Every row of the Space in `table` as COPY text (one line per row, the table's
  * columns in order), in chunks cut at arbitrary byte boundaries. PostgreSQL
- * streams one COPY; PGlite, which materialises a COPY's output, is read in
- * primary-key ranges of 50,000 rows, so memory stays bounded on both.
+ * streams one COPY. PGlite materialises a COPY's output, so a Space with many
+ * rows in the table is read in ranges of heap blocks (`ctid`, a TID range scan:
+ * sequential reads, unlike key ranges, whose index order scatters over the
+ * heap); memory stays bounded on both. Inside the backup's repeatable-read
+ * snapshot every visible row lies below the table's current size.
  */
 export async function* copySpaceRows(
   tx: Queryable & CopyOut,
@@ -105,32 +105,30 @@ export async function* copySpaceRows(
 ): AsyncGenerator<Buffer> {
   const columns = table.columns.map((column) => `t.${quoted(column.name)}`).join(', ');
   const select = `SELECT ${columns} FROM ${quoted(table.name)} t WHERE t.space_id = ${spaceLiteral(spaceId)}`;
-  const rest = table.primaryKey.filter((column) => column !== 'space_id');
-  if (engine === 'postgres' || rest.length === 0) {
+  if (engine === 'postgres') {
     yield* tx.copyOutChunks(select);
     return;
   }
-  const typeOf = new Map(table.columns.map((column) => [column.name, column.type]));
-  const key = rest.map((column) => `t.${quoted(column)}`).join(', ');
-  // Every 50,000th key of the Space, in key order: the upper bounds of the pages.
-  const { rows } = await tx.query<Record<string, string>>(
-    `SELECT ${rest.map((_, i) => `k${i}`).join(', ')} FROM (
-       SELECT ${rest.map((column, i) => `t.${quoted(column)}::text AS k${i}`).join(', ')},
-              row_number() OVER (ORDER BY ${key}) AS n
-         FROM ${quoted(table.name)} t WHERE t.space_id = $1) s
-      WHERE n % ${copyPageRows} = 0 ORDER BY n`,
-    [spaceId],
+  const { rows } = await tx.query<{ n: number; blocks: number }>(
+    `SELECT (SELECT count(*) FROM ${quoted(table.name)} WHERE space_id = $1)::int AS n,
+            (pg_relation_size($2::regclass) / current_setting('block_size')::int)::int AS blocks`,
+    [spaceId, quoted(table.name)],
   );
-  const tuple = (row: Record<string, string>) =>
-    `(${rest.map((column, i) => literal(row[`k${i}`] as string, typeOf.get(column) ?? 'text')).join(', ')})`;
-  let lower: Record<string, string> | undefined;
-  for (const upper of [...rows, undefined]) {
-    const range = [
-      lower ? `(${key}) > ${tuple(lower)}` : '',
-      upper ? `(${key}) <= ${tuple(upper)}` : '',
-    ].filter((condition) => condition !== '');
-    yield* tx.copyOutChunks(`${select}${range.map((condition) => ` AND ${condition}`).join('')}`);
-    lower = upper;
+  const { n = 0, blocks = 0 } = rows[0] ?? {};
+  if (n <= copyWholeRows) {
+    if (n > 0) {
+      yield* tx.copyOutChunks(select);
+    }
+    return;
+  }
+  for (let start = 0; start < blocks; start += copyPageBlocks) {
+    const end = start + copyPageBlocks;
+    // The last range is open: nothing visible to this snapshot lies beyond it.
+    const range =
+      end >= blocks
+        ? ` AND t.ctid >= '(${start},0)'::tid`
+        : ` AND t.ctid >= '(${start},0)'::tid AND t.ctid < '(${end},0)'::tid`;
+    yield* tx.copyOutChunks(`${select}${range}`);
   }
 }
 

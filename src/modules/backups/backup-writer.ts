@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Readable, Transform, type Writable } from 'node:stream';
+import { PassThrough, Readable, Transform, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import type { Config } from '../../config.ts';
@@ -105,6 +105,9 @@ export async function writeSpaceBackup(
       );
       await pipeline(
         Readable.from(records),
+        // A deep buffer lets the engine's COPY keep flowing while zlib (on the
+        // thread pool) compresses the previous megabytes: the two overlap.
+        new PassThrough({ highWaterMark: 8 * 1024 * 1024 }),
         createGzip({ level: 1, chunkSize: 256 * 1024 }),
         encryptor,
         measure,

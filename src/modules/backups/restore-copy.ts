@@ -6,8 +6,8 @@ import { historyTables, quoted, spaceLiteral } from './backup-tables.ts';
 import type { RestoreRequest } from './restore.ts';
 import type { LiveHead } from './restore-history.ts';
 
-/** What PGlite takes in one COPY FROM (it reads its input as one blob). */
-const pgliteCopyBytes = 16 * 1024 * 1024;
+/** What PGlite takes in one COPY FROM (it reads its input as one blob, held whole). */
+const pgliteCopyBytes = 8 * 1024 * 1024;
 
 /** A column type as the backup's table record names it (format_type's output), checked before DDL. */
 const typePattern = /^[a-z_][a-z0-9_ ."]*(\([0-9, ]+\))?(\[\])*$/i;
@@ -140,7 +140,7 @@ export class CopyLoader {
 
   /**
    * COPY FROM: PostgreSQL streams the pieces in one statement while the next
-   * ones are decrypted; PGlite takes them in blobs of at most 16 MiB.
+   * ones are decrypted; PGlite takes them in blobs of at most 8 MiB (plus one piece).
    */
   private async copy(target: string, pieces: AsyncIterable<Buffer>): Promise<void> {
     if (this.engine === 'postgres') {
