@@ -16,7 +16,7 @@ import { ensureMasterKeys } from './master-key-files.ts';
 forEachEngine('backups larger than a COPY page', (env) => {
   let t: TestApp;
   let spaceId: string;
-  const total = 70_000;
+  const total = 55_000;
   const deps = (): BackupDeps => ({
     config: env().config,
     stores: env().stores,
