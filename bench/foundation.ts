@@ -1,41 +1,76 @@
 /**
- * Issue #2's figures, on the embedded default (PGlite):
- *   1. fresh `npm start` to a healthy /api/health, and a restart on existing data;
+ * Issue #2's figures, on the embedded default (PGlite) and on PostgreSQL:
+ *   1. fresh `npm start` to a healthy /api/health, and a restart on existing data
+ *      (PostgreSQL: after `kith init` has provisioned the stores);
  *   2. idle RSS of the server with the platform and one region store open;
  *   3. authenticated GET /api/v1/spaces under 50 connections, beside a bare
  *      fastify route answering the same JSON, in the same run.
- * Run: `npm run bench -- foundation` (BENCH_DURATION=seconds, default 10).
+ * Run: `npm run bench -- foundation` (BENCH_DURATION=seconds, default 10;
+ * BENCH_ENGINES=pglite or =postgres to run one engine; PostgreSQL is
+ * KITH_TEST_DATABASE_URL or a throwaway cluster).
  */
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
-import { freePort, ratio, repoRoot, run, sleep, stop, treeRssMiB, waitHealthy } from './lib.ts';
+import {
+  benchOnEngines,
+  freePort,
+  ratio,
+  repoRoot,
+  run,
+  sleep,
+  stop,
+  treeRssMiB,
+  waitHealthy,
+} from './lib.ts';
 
 const duration = Number(process.env.BENCH_DURATION ?? 10);
-const dataDir = await mkdtemp(join(tmpdir(), 'kith-bench-'));
-const port = await freePort();
-const env = { ...process.env, KITH_DATA: dataDir, PORT: String(port), KITH_LOG_LEVEL: 'warn' };
-const base = `http://127.0.0.1:${port}`;
 
-function startServer() {
-  return spawn('npm', ['start', '--silent'], {
-    cwd: repoRoot,
-    env,
-    stdio: ['ignore', 'ignore', 'inherit'],
-    detached: true,
-  });
+async function benchEngine(engine: 'pglite' | 'postgres'): Promise<Record<string, string>> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'kith-bench-'));
+  const port = await freePort();
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    KITH_DATA: dataDir,
+    PORT: String(port),
+    KITH_LOG_LEVEL: 'warn',
+  };
+  if (engine === 'postgres') {
+    env.KITH_DATABASE_URL = process.env.KITH_TEST_DATABASE_URL;
+    env.KITH_DATABASE_PREFIX = `kbench_${randomBytes(4).toString('hex')}`;
+  }
+  try {
+    return await measure(engine, env, `http://127.0.0.1:${port}`);
+  } finally {
+    await rm(dataDir, { recursive: true, force: true });
+  }
 }
 
-const results: Record<string, number | string> = {};
-try {
+async function measure(
+  engine: 'pglite' | 'postgres',
+  env: NodeJS.ProcessEnv,
+  base: string,
+): Promise<Record<string, string>> {
+  const startServer = () =>
+    spawn('npm', ['start', '--silent'], {
+      cwd: repoRoot,
+      env,
+      stdio: ['ignore', 'ignore', 'inherit'],
+      detached: true,
+    });
+  const cli = ['--import', 'tsx', 'src/cli.ts'];
+  const results: Record<string, number | string> = {};
+  if (engine === 'postgres') {
+    await run(process.execPath, [...cli, 'init'], env);
+  }
   let t0 = performance.now();
   let server = startServer();
   results.freshStartMs = Math.round(await waitHealthy(`${base}/api/health`, t0));
   await stop(server);
 
-  const cli = ['--import', 'tsx', 'src/cli.ts'];
   await run(
     process.execPath,
     [
@@ -122,7 +157,9 @@ try {
   results.bareP99Ms = baseline.latency.p99;
   results.ratioToBare = ratio(kith.requests.average, baseline.requests.average);
 
-  console.log('Kith foundation benchmark (embedded PGlite)');
+  console.log(
+    `Kith foundation benchmark (${engine === 'pglite' ? 'embedded PGlite' : 'PostgreSQL'})`,
+  );
   console.log(`  fresh npm start → healthy     ${results.freshStartMs} ms`);
   console.log(`  restart on existing data     ${results.restartMs} ms`);
   console.log(`  idle RSS (platform + eu)     ${results.idleRssMiB} MiB`);
@@ -135,7 +172,11 @@ try {
   console.log(
     `  ratio to bare route          ${results.ratioToBare} (goal ≥ 0.40; p99 goal < 50 ms)`,
   );
-  console.log(JSON.stringify(results));
-} finally {
-  await rm(dataDir, { recursive: true, force: true });
+  console.log(JSON.stringify({ engine, ...results }));
+  return Object.fromEntries([
+    ['engine', engine],
+    ...Object.entries(results).map(([k, v]) => [k, String(v)]),
+  ]);
 }
+
+await benchOnEngines(benchEngine);

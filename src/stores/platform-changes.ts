@@ -26,9 +26,7 @@ export class PlatformChanges {
   private generationValue = 0;
   private listening = false;
   private starting: Promise<void> | undefined;
-  private stopFeed: (() => Promise<void>) | undefined;
   private retryAt = 0;
-  private closed = false;
 
   constructor(private readonly platform: () => Promise<Database>) {}
 
@@ -39,18 +37,11 @@ export class PlatformChanges {
 
   /** Whether caches may serve what they hold; starts the feed on first ask (answering false until it listens). */
   isLive(): boolean {
-    if (!this.listening && !this.starting && !this.closed && performance.now() >= this.retryAt) {
+    if (!this.listening && !this.starting && performance.now() >= this.retryAt) {
       this.starting = this.start().finally(() => {
         this.starting = undefined;
       });
     }
-    return this.listening;
-  }
-
-  /** Waits until the feed listens (tests, and instances that want a warm start). */
-  async whenLive(): Promise<boolean> {
-    this.isLive();
-    await this.starting;
     return this.listening;
   }
 
@@ -66,24 +57,18 @@ export class PlatformChanges {
     }
   }
 
-  /** Stops listening (the store's `close()` does too). */
-  async close(): Promise<void> {
-    this.closed = true;
-    this.listening = false;
-    await this.stopFeed?.();
-  }
-
   private async start(): Promise<void> {
     try {
       const db = await this.platform();
-      this.stopFeed = await db.listen(
+      // Stopped by the store's `close()`, which reports it as lost.
+      await db.listen(
         platformChangesChannel,
         (payload) => this.changed(parseChange(payload)),
         () => this.lost(),
       );
       // Whatever changed before the feed listened was never cached: caches fill
       // only while it listens.
-      this.listening = !this.closed;
+      this.listening = true;
     } catch {
       this.retryAt = performance.now() + relistenDelayMs;
     }
@@ -91,7 +76,6 @@ export class PlatformChanges {
 
   private lost(): void {
     this.listening = false;
-    this.stopFeed = undefined;
     this.changed({ everyone: true });
   }
 }
