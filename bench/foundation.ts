@@ -148,7 +148,9 @@ async function measure(
     autocannon({ url, connections: 50, duration: seconds, headers: withHeaders });
   const kithUrl = `${base}/api/v1/spaces`;
   const bareUrl = `http://127.0.0.1:${barePort}/api/v1/spaces`;
-  await load(kithUrl, headers, duration / 2); // warm-up: the first run's JIT
+  // Warm-up: the first run's JIT, and time for the scheduler's first-start jobs
+  // (a backup of every Space), which block the event loop while PGlite runs them.
+  await load(kithUrl, headers, duration);
   await load(bareUrl, {}, duration / 2);
   const kith: autocannon.Result[] = [];
   const baseline: autocannon.Result[] = [];
