@@ -19,6 +19,7 @@ import { type DenialLog, StderrDenialLog } from './modules/staff/staff-denials.t
 import { StaffGrantsService } from './modules/staff/staff-grants.service.ts';
 import { SupportCardService } from './modules/support/support-card.service.ts';
 import { TicketsService } from './modules/support/tickets.service.ts';
+import { PlatformChanges } from './stores/platform-changes.ts';
 import type { Stores } from './stores/stores.ts';
 
 /** What every service is built from. */
@@ -34,6 +35,11 @@ export interface ServiceDeps {
   readonly recordContactHistory?: boolean;
   /** Where denied staff attempts are logged for the operator (ids and codes only). */
   readonly denials?: DenialLog;
+  /**
+   * The platform store's change feed: with it, sessions and a user's Spaces are
+   * served from memory and dropped on every change; without it, read each time.
+   */
+  readonly platformChanges?: PlatformChanges;
 }
 
 export interface Services {
@@ -72,6 +78,7 @@ export function createServices(
     mailer: options.mailer ?? new OutboxMailer(join(config.dataDir, 'outbox')),
     recordContactHistory: options.benchmarkWithoutContactHistory !== true,
     denials: options.denials ?? new StderrDenialLog(),
+    platformChanges: new PlatformChanges(() => stores.platform()),
   };
   const staffAccounts = new StaffAccountsService(deps);
   const identity = new IdentityService(deps, staffAccounts);

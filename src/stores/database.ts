@@ -59,5 +59,17 @@ export interface Database extends Queryable, CopyOut, CopyIn {
   transaction<T>(fn: (tx: Transaction) => Promise<T>): Promise<T>;
   /** Runs a script of several statements (migrations). */
   exec(sql: string): Promise<void>;
+  /**
+   * LISTENs on `channel`: `onNotification` gets each payload NOTIFYed after its
+   * transaction commits, from this process or another. On PostgreSQL a dedicated
+   * connection listens. `onLost` is called once when listening ends other than by
+   * `stop()`: the connection dropped (notifications may have been missed from
+   * then on) or the store was closed. Resolves to `stop`.
+   */
+  listen(
+    channel: string,
+    onNotification: (payload: string) => void,
+    onLost: () => void,
+  ): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }

@@ -61,6 +61,7 @@ export async function openPGliteDatabase(store: string, directory: string): Prom
     void vacuumWhereNeeded(database).catch(() => undefined);
   }, vacuumIntervalMs);
   timer.unref();
+  const listeners = new Set<() => void>();
   const database: Database = {
     store,
     engine: 'pglite',
@@ -72,8 +73,25 @@ export async function openPGliteDatabase(store: string, directory: string): Prom
     exec: async (sql) => {
       await pg.exec(sql);
     },
+    // One process holds the embedded store: notifications come from this process
+    // only, delivered before the committing query resolves, and are never lost.
+    listen: async (channel, onNotification, onLost) => {
+      const unlisten = await pg.listen(channel, onNotification);
+      listeners.add(onLost);
+      return async () => {
+        listeners.delete(onLost);
+        if (!pg.closed) {
+          await unlisten();
+        }
+      };
+    },
     close: async () => {
       clearInterval(timer);
+      const lost = [...listeners];
+      listeners.clear();
+      for (const onLost of lost) {
+        onLost();
+      }
       if (!pg.closed) {
         await vacuumWhereNeeded(database).catch(() => undefined);
         await pg.close();

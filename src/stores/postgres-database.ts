@@ -88,6 +88,9 @@ export async function openPostgresDatabase(
   });
   probe.release();
   const queryable = wrap(pool);
+  /** Open LISTEN connections: each one's `stop`, and what to tell when the store closes. */
+  const listeners = new Map<() => Promise<void>, () => void>();
+  let closed = false;
   return {
     store,
     engine: 'postgres',
@@ -112,6 +115,56 @@ export async function openPostgresDatabase(
     async exec(sql) {
       await pool.query(sql);
     },
-    close: () => pool.end(),
+    async listen(channel, onNotification, onLost) {
+      if (closed) {
+        throw new Error(`store ${store} is closed`);
+      }
+      // Not from the pool: a LISTEN lasts as long as its connection.
+      const client = new pg.Client({
+        connectionString: url,
+        application_name: `kith:${store}:listen`,
+      });
+      let stopped = false;
+      const stop = async () => {
+        stopped = true;
+        listeners.delete(stop);
+        await client.end().catch(() => undefined);
+      };
+      const lost = () => {
+        if (!stopped) {
+          void stop();
+          onLost();
+        }
+      };
+      client.on('error', lost);
+      client.on('end', lost);
+      client.on('notification', (message) => {
+        if (message.channel === channel) {
+          onNotification(message.payload ?? '');
+        }
+      });
+      listeners.set(stop, onLost);
+      try {
+        await client.connect();
+        await client.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
+      } catch (error) {
+        await stop();
+        throw error;
+      }
+      if (closed) {
+        await stop();
+        throw new Error(`store ${store} is closed`);
+      }
+      return stop;
+    },
+    async close() {
+      closed = true;
+      const open = [...listeners];
+      await Promise.all(open.map(([stop]) => stop()));
+      for (const [, onLost] of open) {
+        onLost();
+      }
+      await pool.end();
+    },
   };
 }

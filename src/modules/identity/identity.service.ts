@@ -4,6 +4,7 @@ import type { Caller, Source } from '../../context.ts';
 import { AppError, notFound } from '../../errors.ts';
 import type { ServiceDeps } from '../../services.ts';
 import type { Queryable } from '../../stores/database.ts';
+import { ChangeAwareCache } from '../../stores/platform-changes.ts';
 import {
   type AccountRow,
   anyAccountExists,
@@ -59,6 +60,13 @@ const maxDeviceLength = 512;
 const maxIpLength = 64;
 /** A user has rarely more open sessions; the list is capped rather than paged. */
 const maxListedSessions = 200;
+/**
+ * Sessions kept in memory, by token digest. The change feed drops an entry as
+ * soon as its session ends or its account changes, in any instance; the TTL
+ * only bounds how long a missed notification could matter.
+ */
+const sessionCacheTtlMs = 30_000;
+const maxCachedSessions = 20_000;
 
 /**
  * Accounts, passwords and sessions (SPEC 4.1, ASVS 5.0 L2 V6–V7). Sessions are
@@ -66,11 +74,21 @@ const maxListedSessions = 200;
  * idle and absolute expiry, and when the account is disabled.
  */
 export class IdentityService {
+  /** Open sessions of platform accounts with their account's state, when `deps` has the change feed. */
+  private readonly sessions: ChangeAwareCache<LiveSessionRow> | undefined;
+
   constructor(
     private readonly deps: ServiceDeps,
     /** Staff accounts (hr store); staff log in here too, after platform accounts. */
     private readonly staff?: StaffLogin,
-  ) {}
+  ) {
+    this.sessions =
+      deps.platformChanges &&
+      new ChangeAwareCache(deps.platformChanges, {
+        ttlMs: sessionCacheTtlMs,
+        maxEntries: maxCachedSessions,
+      });
+  }
 
   /** Creates an account (operator only). conflict when the email is taken in any case. */
   async createUser(
@@ -223,15 +241,30 @@ export class IdentityService {
     if (!looksLikeSessionToken(token)) {
       return undefined;
     }
-    const db = await this.platform();
     const digest = sessionTokenDigest(token);
-    const session = await findLiveSession(db, digest);
+    const key = digest.toString('base64url');
+    // The limits are checked on every request, on what this instance knows.
+    const cached = this.sessions?.get(key);
+    if (cached && !this.endOf(cached, this.deps.clock())) {
+      await this.touchIfDue(cached, this.deps.clock());
+      return this.userCaller(cached, client);
+    }
+    // Not in memory, or past a limit as this instance saw it (another instance
+    // may have touched it since): the store decides.
+    const db = await this.platform();
+    const session = this.sessions
+      ? await this.sessions.load(key, async () => {
+          const row = await findLiveSession(db, digest);
+          return row && { value: row, userId: row.user_id };
+        })
+      : await findLiveSession(db, digest);
     if (!session) {
       return this.authenticateStaff(digest, client);
     }
     const now = this.deps.clock();
     const end = this.endOf(session, now);
     if (end) {
+      this.sessions?.delete(key);
       await endSession(db, {
         id: session.id,
         userId: session.user_id,
@@ -240,11 +273,32 @@ export class IdentityService {
       });
       return undefined;
     }
+    await this.touchIfDue(session, now);
+    return this.userCaller(session, client);
+  }
+
+  /**
+   * Moves `last_seen_at` forward when the last write is older than the touch
+   * interval: at most one UPDATE per interval per session, whatever the traffic.
+   */
+  private async touchIfDue(session: LiveSessionRow, now: Date): Promise<void> {
     // A short idle limit needs fresher touches, or an active session would idle out.
     const touchEvery = Math.min(touchIntervalMs, this.idleMs() / 4);
-    if (now.getTime() - session.last_seen_at.getTime() >= touchEvery) {
-      await touchSession(db, session.id, now);
+    if (now.getTime() - session.last_seen_at.getTime() < touchEvery) {
+      return;
     }
+    const previous = session.last_seen_at;
+    // Set first: the concurrent requests of this session do not touch it again.
+    session.last_seen_at = now;
+    try {
+      await touchSession(await this.platform(), session.id, now);
+    } catch (error) {
+      session.last_seen_at = previous;
+      throw error;
+    }
+  }
+
+  private userCaller(session: LiveSessionRow, client: ClientInfo & { source: Source }): Caller {
     return {
       actor: { type: 'user', id: session.user_id, name: session.user_name },
       source: client.source,
@@ -286,6 +340,8 @@ export class IdentityService {
       reason: 'logout',
       at: this.deps.clock(),
     });
+    // This instance at once; the others when the store's notification reaches them.
+    this.deps.platformChanges?.changed({ userId: caller.actor.id });
   }
 
   /** Disables (ending every session) or re-enables an account; operator only. */
@@ -308,6 +364,7 @@ export class IdentityService {
     if (!row) {
       throw notFound('account');
     }
+    this.deps.platformChanges?.changed({ userId });
     return toUserView(row);
   }
 

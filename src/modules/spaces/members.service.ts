@@ -100,6 +100,7 @@ export class MembersService {
       ]);
       return this.memberOrFail(tx, spaceId, user.id);
     });
+    this.deps.platformChanges?.changed({ userId: member.userId });
     await this.deliverHistory(spaceId);
     await this.notify(member, `You were added to the Space "${space.name}"`, [
       `${caller.actor.name} added you to the Space "${space.name}" as ${member.role}.`,
@@ -140,6 +141,7 @@ export class MembersService {
       ]);
       return this.memberOrFail(tx, spaceId, userId);
     });
+    this.deps.platformChanges?.changed({ userId });
     await this.deliverHistory(spaceId);
     if (previous !== member.role) {
       await this.notify(member, `Your role in the Space "${space.name}" changed`, [
@@ -169,6 +171,7 @@ export class MembersService {
       ]);
       return target;
     });
+    this.deps.platformChanges?.changed({ userId });
     await this.deliverHistory(spaceId);
     await this.notify(removed, `You were removed from the Space "${space.name}"`, [
       `${caller.actor.name} removed you from the Space "${space.name}".`,

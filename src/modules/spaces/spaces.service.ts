@@ -4,11 +4,17 @@ import type { Caller } from '../../context.ts';
 import { AppError } from '../../errors.ts';
 import { decodeCursor, encodeCursor } from '../../http/common-schemas.ts';
 import type { ServiceDeps } from '../../services.ts';
+import { ChangeAwareCache } from '../../stores/platform-changes.ts';
 import { appendHistoryEntries } from '../history/history-writer.ts';
 import type { GrantRole } from '../staff/staff-policy.ts';
 import { insertMembership } from './member.repository.ts';
 import { regionForCountry } from './residency.ts';
-import { findSpaceById, insertSpace, listSpacesOfUser } from './space.repository.ts';
+import {
+  findSpaceById,
+  insertSpace,
+  listSpacesOfUser,
+  type SpaceWithRoleRow,
+} from './space.repository.ts';
 import { isUuid, SpaceAccess } from './space-access.ts';
 import { insertSpaceHome } from './space-home.repository.ts';
 import type { SpaceRole } from './space-policy.ts';
@@ -20,12 +26,28 @@ export type SpaceOfMember = SpaceView & { role: SpaceRole | GrantRole };
 
 const spaceCursor = z.tuple([z.iso.datetime(), z.uuid()]);
 
+/**
+ * Every Space of a user with their role, kept in memory by user id until a
+ * membership of theirs or a Space changes (in any instance: see
+ * `PlatformChanges`). A user with more Spaces than this is read page by page.
+ */
+const maxCachedSpacesPerUser = 500;
+const spacesCacheTtlMs = 30_000;
+const maxCachedUsers = 20_000;
+
 /** Creating Spaces where their residency says, and listing the caller's Spaces. */
 export class SpacesService {
   private readonly access: SpaceAccess;
+  private readonly spacesOfUser: ChangeAwareCache<SpaceWithRoleRow[]> | undefined;
 
   constructor(private readonly deps: ServiceDeps) {
     this.access = new SpaceAccess(deps);
+    this.spacesOfUser =
+      deps.platformChanges &&
+      new ChangeAwareCache(deps.platformChanges, {
+        ttlMs: spacesCacheTtlMs,
+        maxEntries: maxCachedUsers,
+      });
   }
 
   /**
@@ -62,7 +84,7 @@ export class SpacesService {
     // the platform commit itself fails after that, an orphan home stays in the
     // region store; it is harmless (an opaque id, unreachable by any API).
     try {
-      return await platform.transaction(async (tx) => {
+      const created = await platform.transaction(async (tx) => {
         const row = await insertSpace(tx, {
           id,
           name,
@@ -99,6 +121,8 @@ export class SpacesService {
         });
         return toSpaceView(row);
       });
+      this.deps.platformChanges?.changed({ userId: ownerId });
+      return created;
     } catch (error) {
       if (isForeignKeyViolation(error)) {
         throw new AppError(
@@ -118,16 +142,37 @@ export class SpacesService {
     if (caller.actor.type !== 'user') {
       return { items: [], nextCursor: null };
     }
-    const after = decodeCursor(page.cursor, spaceCursor);
-    const rows = await listSpacesOfUser(await this.deps.stores.platform(), caller.actor.id, {
-      limit: page.limit + 1,
-      after: after && { createdAt: new Date(after[0]), id: after[1] },
-    });
+    const decoded = decodeCursor(page.cursor, spaceCursor);
+    const after = decoded && { createdAt: new Date(decoded[0]), id: decoded[1].toLowerCase() };
+    const all = await this.allSpacesOf(caller.actor.id);
+    const rows = all
+      ? pageOf(all, after, page.limit + 1)
+      : await listSpacesOfUser(await this.deps.stores.platform(), caller.actor.id, {
+          limit: page.limit + 1,
+          after,
+        });
     const items = rows.slice(0, page.limit).map((row) => ({ ...toSpaceView(row), role: row.role }));
     const last = items.at(-1);
     const nextCursor =
       rows.length > page.limit && last ? encodeCursor([last.createdAt, last.id]) : null;
     return { items, nextCursor };
+  }
+
+  /** All of a user's Spaces in list order, from memory when it can; undefined when they are too many to hold. */
+  private async allSpacesOf(userId: string): Promise<SpaceWithRoleRow[] | undefined> {
+    const cache = this.spacesOfUser;
+    if (!cache) {
+      return undefined;
+    }
+    return (
+      cache.get(userId) ??
+      cache.load(userId, async () => {
+        const rows = await listSpacesOfUser(await this.deps.stores.platform(), userId, {
+          limit: maxCachedSpacesPerUser + 1,
+        });
+        return rows.length > maxCachedSpacesPerUser ? undefined : { value: rows, userId };
+      })
+    );
   }
 
   /** One of the caller's Spaces with their role; not_found when they are not a member. */
@@ -144,6 +189,26 @@ export class SpacesService {
     const row = await findSpaceById(await this.deps.stores.platform(), spaceId);
     return row && toSpaceView(row);
   }
+}
+
+/**
+ * The page of `rows` (in `(created_at, id)` order) after the keyset `after`, as
+ * `listSpacesOfUser` would read it: a uuid compares as its lower-case text.
+ */
+function pageOf(
+  rows: readonly SpaceWithRoleRow[],
+  after: { createdAt: Date; id: string } | undefined,
+  limit: number,
+): SpaceWithRoleRow[] {
+  if (!after) {
+    return rows.slice(0, limit);
+  }
+  const at = after.createdAt.getTime();
+  const start = rows.findIndex((row) => {
+    const time = row.created_at.getTime();
+    return time > at || (time === at && row.id > after.id);
+  });
+  return start < 0 ? [] : rows.slice(start, start + limit);
 }
 
 function ownerOf(caller: Caller, owner: { userId: string } | undefined): string {
