@@ -1,4 +1,4 @@
-import type { Queryable } from '../../stores/database.ts';
+import type { CopyOut, Queryable } from '../../stores/database.ts';
 
 /**
  * The only SQL of the history module. Every function takes the Space's id: there
@@ -301,6 +301,54 @@ export async function readVerificationPage(
     entries: JSON.parse(entries.rows[0]?.page ?? '[]') as EntryTuple[],
     values: JSON.parse(values.rows[0]?.page ?? '[]') as ValueTuple[],
   };
+}
+
+const uuidText = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * The verifier's bulk read: the entries (`afterSeq < seq <= throughSeq`) and
+ * their values as COPY text output, one row per line, columns as
+ * history-verify-copy.ts reads them. COPY skips the per-row decoding of a
+ * query's result (which dominates on PGlite) and streams on PostgreSQL. COPY
+ * takes no parameters: the Space id is checked to be a UUID and the bounds to
+ * be integers before they are written into the statement.
+ */
+export async function copyVerificationPage(
+  db: CopyOut,
+  spaceId: string,
+  afterSeq: number,
+  throughSeq: number,
+): Promise<{ entries: string; values: string }> {
+  if (
+    !uuidText.test(spaceId) ||
+    !Number.isSafeInteger(afterSeq) ||
+    !Number.isSafeInteger(throughSeq)
+  ) {
+    throw new Error('copyVerificationPage: a Space UUID and integer bounds are required');
+  }
+  const where = `space_id = '${spaceId}' AND seq > ${afterSeq} AND seq <= ${throughSeq}`;
+  const [entries, values] = await Promise.all([
+    copyText(
+      db,
+      `SELECT seq, floor(extract(epoch FROM at) * 1000), actor, action, target_type, target_id, changes,
+              source, device, ip, import_id, format_version, encode(prev_hash, 'hex'), encode(hash, 'hex')
+         FROM history_entries WHERE ${where} ORDER BY seq`,
+    ),
+    copyText(
+      db,
+      `SELECT seq, idx, side, encode(salt, 'hex'), value FROM history_values WHERE ${where}
+        ORDER BY seq, idx, side`,
+    ),
+  ]);
+  return { entries, values };
+}
+
+async function copyText(db: CopyOut, select: string): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of db.copyOutChunks(select)) {
+    chunks.push(chunk);
+  }
+  return (chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks)).toString('utf8');
 }
 
 /** Deletes every value of one data subject in one Space; returns how many. */
