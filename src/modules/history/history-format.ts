@@ -154,14 +154,29 @@ export function encodeEntryParts(
   targetJson: string,
   changesJson: string,
 ): string {
-  return (
+  const [before, after] = encodeEntryAroundSeq(entry, actorJson, targetJson, changesJson);
+  return `${before}${canonicalJson(entry.seq)}${after}`;
+}
+
+/**
+ * The canonical encoding of an entry cut around its `seq`: `before + seq + after`
+ * is `encodeEntryParts`. The single-entry append hashes it in the database, where
+ * the seq is known only once the Space's head is locked.
+ */
+export function encodeEntryAroundSeq(
+  entry: Omit<HashedEntry, 'seq' | 'actor' | 'target' | 'changes'>,
+  actorJson: string,
+  targetJson: string,
+  changesJson: string,
+): readonly [string, string] {
+  return [
     `{"action":${canonicalJson(entry.action)},"actor":${actorJson},` +
-    `"at":${canonicalJson(entry.at)},"changes":${changesJson},` +
-    `"device":${canonicalJson(entry.device)},"importId":${canonicalJson(entry.importId)},` +
-    `"ip":${canonicalJson(entry.ip)},"seq":${canonicalJson(entry.seq)},` +
-    `"source":${canonicalJson(entry.source)},"spaceId":${canonicalJson(entry.spaceId)},` +
-    `"target":${targetJson},"v":${historyFormatVersion}}`
-  );
+      `"at":${canonicalJson(entry.at)},"changes":${changesJson},` +
+      `"device":${canonicalJson(entry.device)},"importId":${canonicalJson(entry.importId)},` +
+      `"ip":${canonicalJson(entry.ip)},"seq":`,
+    `,"source":${canonicalJson(entry.source)},"spaceId":${canonicalJson(entry.spaceId)},` +
+      `"target":${targetJson},"v":${historyFormatVersion}}`,
+  ];
 }
 
 /** SHA-256(previous hash ‖ UTF-8 of the canonical entry). */

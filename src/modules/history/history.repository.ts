@@ -132,6 +132,83 @@ export async function appendRows(
   );
 }
 
+/** A single entry to append: everything but its seq, prev_hash and hash, which the head decides. */
+export interface SingleEntryRow {
+  at: string;
+  actor: unknown;
+  action: string;
+  target_type: string;
+  target_id: string;
+  changes: unknown;
+  source: string;
+  device: string | null;
+  ip: string | null;
+  import_id: string | null;
+  format_version: number;
+}
+
+/**
+ * The whole append of one entry in ONE statement (the hot path of every edit):
+ * locks the Space's head, takes the next seq, hashes the entry in the database
+ * (SHA-256 of the previous hash and `encodedBefore ‖ seq ‖ encodedAfter`, the
+ * entry's canonical encoding cut around its seq), moves the head, and inserts
+ * the entry and its values (whose seq is the entry's). The row lock of the
+ * first CTE returns the head as the last committer left it, and the UPDATE then
+ * works on that version. Null, with nothing written, when the Space has no head
+ * yet (its first entry): the caller takes the general path.
+ */
+export async function appendSingle(
+  tx: Queryable,
+  spaceId: string,
+  entry: SingleEntryRow,
+  encodedBefore: string,
+  encodedAfter: string,
+  values: readonly Omit<NewValueRow, 'seq'>[],
+): Promise<{ seq: number; hash: Buffer } | null> {
+  const { rows } = await tx.query<{ seq: number; hash: Uint8Array }>(
+    `WITH old AS (
+       SELECT seq, hash FROM history_heads WHERE space_id = $1 FOR UPDATE
+     ), head AS (
+       UPDATE history_heads h
+          SET seq = old.seq + 1,
+              hash = sha256(old.hash || convert_to($2 || (old.seq + 1)::text || $3, 'UTF8'))
+         FROM old
+        WHERE h.space_id = $1
+       RETURNING h.seq, old.hash AS prev_hash, h.hash
+     ), new_entry AS (
+       INSERT INTO history_entries (space_id, seq, at, actor, action, target_type, target_id, changes,
+                                    source, device, ip, import_id, format_version, prev_hash, hash)
+       SELECT $1, head.seq, $4::timestamptz, $5::jsonb, $6, $7, $8, $9::jsonb, $10, $11, $12, $13::uuid,
+              $14::smallint, head.prev_hash, head.hash
+         FROM head
+     ), new_values AS (
+       INSERT INTO history_values (space_id, seq, idx, side, salt, value, subject_id)
+       SELECT $1, head.seq, r.idx, r.side, decode(r.salt, 'hex'), r.value::jsonb, r.subject_id
+         FROM head, jsonb_to_recordset($15::jsonb) AS r(idx smallint, side text, salt text, value text, subject_id text)
+     )
+     SELECT seq, hash FROM head`,
+    [
+      spaceId,
+      encodedBefore,
+      encodedAfter,
+      entry.at,
+      JSON.stringify(entry.actor),
+      entry.action,
+      entry.target_type,
+      entry.target_id,
+      JSON.stringify(entry.changes),
+      entry.source,
+      entry.device,
+      entry.ip,
+      entry.import_id,
+      entry.format_version,
+      JSON.stringify(values),
+    ],
+  );
+  const row = rows[0];
+  return row ? { seq: Number(row.seq), hash: bytes(row.hash) } : null;
+}
+
 export async function moveHead(tx: Queryable, spaceId: string, head: ChainHead): Promise<void> {
   await tx.query('UPDATE history_heads SET seq = $2, hash = $3 WHERE space_id = $1', [
     spaceId,
