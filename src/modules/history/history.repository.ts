@@ -113,9 +113,8 @@ export async function deliveredOrigins(
 }
 
 /**
- * Entries, their values and the new head in ONE statement: what a single change
- * appends (the hot path of every edit). The values' foreign key is checked at the
- * end of the statement, when the entries are in.
+ * Entries, their values and the new head in ONE statement, once the head is
+ * locked (lockHead): what a batch that fits one statement appends.
  */
 export async function appendRows(
   tx: Queryable,
