@@ -7,8 +7,8 @@
  *   3. one contact's history among the N entries (p95 < 20 ms);
  *   4. a Space page filtered by actor (p95 < 50 ms).
  * Queries go through the service's path without HTTP: repository + presenter.
- * Run: `npm run bench -- history` (BENCH_HISTORY_ENTRIES, default 1,000,000;
- * BENCH_ENGINES=pglite to skip PostgreSQL).
+ * Run: `npm run bench -- history` (`--rows N` or BENCH_HISTORY_ENTRIES, default
+ * 1,000,000; BENCH_ENGINES=pglite to skip PostgreSQL).
  */
 
 import { createHash, randomUUID } from 'node:crypto';
@@ -27,7 +27,12 @@ import type { Database } from '../src/stores/database.ts';
 import { createTestEnv, type EngineName } from '../test/harness/test-env.ts';
 import { benchOnEngines } from './lib.ts';
 
-const total = Number(process.env.BENCH_HISTORY_ENTRIES ?? 1_000_000);
+const rowsArg = process.argv.indexOf('--rows');
+const total = Number(
+  (rowsArg >= 0 ? process.argv[rowsArg + 1] : undefined) ??
+    process.env.BENCH_HISTORY_ENTRIES ??
+    1_000_000,
+);
 const batchSize = 10_000;
 const contacts = Math.max(1, Math.floor(total / 10));
 const actors = Array.from({ length: 50 }, (_, i) => ({

@@ -3,6 +3,7 @@ import {
   canonicalJson,
   encodeCheckpoint,
   encodeEntry,
+  encodeEntryParts,
   entryHashHex,
   genesisHashHex,
   historyFormatVersion,
@@ -41,6 +42,39 @@ export interface VerifiableValue {
   /** Lower-case hex. */
   readonly salt: string;
   readonly value: unknown;
+}
+
+/**
+ * An entry read in bulk, with its actor, target and changes already in
+ * canonical JSON (the verifier's fast path; see `ChainVerifier.pushEncoded`).
+ */
+export interface EncodedEntry {
+  readonly seq: number;
+  readonly at: string;
+  readonly actorJson: string;
+  readonly action: string;
+  readonly targetJson: string;
+  readonly changesJson: string;
+  /** The changes as parsed, to find the digest each present value is held to. */
+  readonly changes: unknown;
+  readonly source: string;
+  readonly device: string | null;
+  readonly ip: string | null;
+  readonly importId: string | null;
+  readonly formatVersion: number;
+  /** Lower-case hex. */
+  readonly prevHash: string;
+  /** Lower-case hex. */
+  readonly hash: string;
+}
+
+/** A present value with its canonical JSON already computed. */
+export interface EncodedValue {
+  readonly idx: number;
+  readonly side: 'from' | 'to';
+  /** Lower-case hex. */
+  readonly salt: string;
+  readonly canonical: string;
 }
 
 /** A signed checkpoint of a Space's chain head. */
@@ -171,6 +205,74 @@ export class ChainVerifier {
     this.seq = entry.seq;
     this.count += 1;
     return true;
+  }
+
+  /**
+   * `push` for an entry already encoded: the bulk verifier's hot path. When
+   * anything does not verify, `full()` rebuilds the entry as `push` takes it and
+   * `push` decides and diagnoses, so both paths give the same answer.
+   */
+  pushEncoded(
+    entry: EncodedEntry,
+    values: readonly EncodedValue[],
+    full: () => { entry: VerifiableEntry; values: VerifiableValue[] },
+  ): boolean {
+    if (
+      this.failure ||
+      entry.seq !== this.seq + 1 ||
+      entry.formatVersion !== historyFormatVersion ||
+      entry.prevHash !== this.prevHash ||
+      (this.pending.length > 0 && (this.pending[0] as Failure).seq <= entry.seq)
+    ) {
+      return this.pushFull(full);
+    }
+    const encoded = encodeEntryParts(
+      {
+        spaceId: this.spaceId,
+        seq: entry.seq,
+        at: entry.at,
+        action: entry.action,
+        source: entry.source,
+        device: entry.device,
+        ip: entry.ip,
+        importId: entry.importId,
+      },
+      entry.actorJson,
+      entry.targetJson,
+      entry.changesJson,
+    );
+    if (entryHashHex(this.prevHash, encoded) !== entry.hash) {
+      return this.pushFull(full);
+    }
+    const checkpoint = this.expected.get(entry.seq);
+    if (checkpoint && checkpoint.hash !== entry.hash) {
+      return this.pushFull(full);
+    }
+    if (values.length > 0) {
+      const changes = Array.isArray(entry.changes) ? (entry.changes as unknown[]) : [];
+      for (const value of values) {
+        const change = changes[value.idx] as
+          | { fromDigest?: unknown; toDigest?: unknown }
+          | undefined;
+        const digest = value.side === 'from' ? change?.fromDigest : change?.toDigest;
+        if (typeof digest !== 'string' || valueDigestHex(value.salt, value.canonical) !== digest) {
+          return this.pushFull(full);
+        }
+      }
+    }
+    this.prevPrevHash = this.prevHash;
+    this.prevHash = entry.hash;
+    this.seq = entry.seq;
+    this.count += 1;
+    return true;
+  }
+
+  private pushFull(full: () => { entry: VerifiableEntry; values: VerifiableValue[] }): boolean {
+    if (this.failure) {
+      return false;
+    }
+    const { entry, values } = full();
+    return this.push(entry, values);
   }
 
   /**

@@ -135,14 +135,48 @@ export interface HashedEntry {
  * keys already in order because verification runs it a million times.
  */
 export function encodeEntry(entry: HashedEntry): string {
-  return (
-    `{"action":${canonicalJson(entry.action)},"actor":${canonicalJson(entry.actor)},` +
-    `"at":${canonicalJson(entry.at)},"changes":${canonicalJson(entry.changes)},` +
-    `"device":${canonicalJson(entry.device)},"importId":${canonicalJson(entry.importId)},` +
-    `"ip":${canonicalJson(entry.ip)},"seq":${canonicalJson(entry.seq)},` +
-    `"source":${canonicalJson(entry.source)},"spaceId":${canonicalJson(entry.spaceId)},` +
-    `"target":${canonicalJson(entry.target)},"v":${historyFormatVersion}}`
+  return encodeEntryParts(
+    entry,
+    canonicalJson(entry.actor),
+    canonicalJson(entry.target),
+    canonicalJson(entry.changes),
   );
+}
+
+/**
+ * `encodeEntry` with the actor, target and changes already in canonical JSON:
+ * the bulk verifier canonicalises them its own (faster) way and shares this one
+ * layout of version 1 with the writer.
+ */
+export function encodeEntryParts(
+  entry: Omit<HashedEntry, 'actor' | 'target' | 'changes'>,
+  actorJson: string,
+  targetJson: string,
+  changesJson: string,
+): string {
+  const [before, after] = encodeEntryAroundSeq(entry, actorJson, targetJson, changesJson);
+  return `${before}${canonicalJson(entry.seq)}${after}`;
+}
+
+/**
+ * The canonical encoding of an entry cut around its `seq`: `before + seq + after`
+ * is `encodeEntryParts`. The single-entry append hashes it in the database, where
+ * the seq is known only once the Space's head is locked.
+ */
+export function encodeEntryAroundSeq(
+  entry: Omit<HashedEntry, 'seq' | 'actor' | 'target' | 'changes'>,
+  actorJson: string,
+  targetJson: string,
+  changesJson: string,
+): readonly [string, string] {
+  return [
+    `{"action":${canonicalJson(entry.action)},"actor":${actorJson},` +
+      `"at":${canonicalJson(entry.at)},"changes":${changesJson},` +
+      `"device":${canonicalJson(entry.device)},"importId":${canonicalJson(entry.importId)},` +
+      `"ip":${canonicalJson(entry.ip)},"seq":`,
+    `,"source":${canonicalJson(entry.source)},"spaceId":${canonicalJson(entry.spaceId)},` +
+      `"target":${targetJson},"v":${historyFormatVersion}}`,
+  ];
 }
 
 /** SHA-256(previous hash ‖ UTF-8 of the canonical entry). */

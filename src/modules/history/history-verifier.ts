@@ -1,6 +1,7 @@
 import type { KeyObject } from 'node:crypto';
-import type { Queryable } from '../../stores/database.ts';
+import type { CopyOut, Queryable } from '../../stores/database.ts';
 import {
+  copyVerificationPage,
   type EntryTuple,
   readHeadAndLastSeq,
   readVerificationPage,
@@ -14,6 +15,7 @@ import {
   type VerifiableValue,
   type VerifyResult,
 } from './history-chain.ts';
+import { CopyPageFeeder } from './history-verify-copy.ts';
 
 export interface VerifyHistoryOptions {
   /** Checkpoints to hold the chain to (read them before calling, so none is newer than the head). */
@@ -54,6 +56,10 @@ export async function verifyHistory(
   const verifier = new ChainVerifier(spaceId, options.checkpoints, options.publicKeys, start);
   const through = Math.max(head?.seq ?? 0, lastSeq ?? 0);
   const pageSize = options.pageSize ?? defaultPageSize;
+  if (isCopyOut(db)) {
+    await verifyByCopy(db, spaceId, verifier, start?.seq ?? 0, through, pageSize, options);
+    return { ...verifier.finish(head), head };
+  }
   const fetchPage = (after: number) =>
     readVerificationPage(db, spaceId, after, Math.min(after + pageSize, through));
   let after = start?.seq ?? 0;
@@ -70,6 +76,37 @@ export async function verifyHistory(
     options.onProgress?.(verifier.tip.seq, through);
   }
   return { ...verifier.finish(head), head };
+}
+
+function isCopyOut(db: Queryable): db is Queryable & CopyOut {
+  return typeof (db as Partial<CopyOut>).copyOutChunks === 'function';
+}
+
+/** The bulk path: pages read by COPY, the next one read while this one is hashed. */
+async function verifyByCopy(
+  db: Queryable & CopyOut,
+  spaceId: string,
+  verifier: ChainVerifier,
+  from: number,
+  through: number,
+  pageSize: number,
+  options: VerifyHistoryOptions,
+): Promise<void> {
+  const feeder = new CopyPageFeeder(verifier);
+  const fetchPage = (after: number) =>
+    copyVerificationPage(db, spaceId.toLowerCase(), after, Math.min(after + pageSize, through));
+  let after = from;
+  let next = after < through ? fetchPage(after) : null;
+  while (next) {
+    const page = await next;
+    after = Math.min(after + pageSize, through);
+    next = after < through ? fetchPage(after) : null;
+    if (!feeder.feed(page.entries, page.values)) {
+      await next?.catch(() => undefined);
+      break;
+    }
+    options.onProgress?.(verifier.tip.seq, through);
+  }
 }
 
 /** Feeds one page of entries, each with its values, in order; false at the first failure. */

@@ -4,6 +4,7 @@ import { AppError } from '../../errors.ts';
 import type { Queryable } from '../../stores/database.ts';
 import {
   appendRows,
+  appendSingle,
   deliveredOrigins,
   insertEntries,
   insertValues,
@@ -15,6 +16,7 @@ import {
 import {
   canonicalJson,
   encodeEntry,
+  encodeEntryAroundSeq,
   entryHash,
   genesisHash,
   type HistoryAction,
@@ -88,6 +90,13 @@ export async function appendHistoryEntries(
   }
   const space = normaliseUuid(spaceId, 'spaceId');
   entries.forEach(assertValid);
+  const only = entries[0] as HistoryEntryInput;
+  if (entries.length === 1 && !only.originId) {
+    const appended = await appendOne(tx, space, only);
+    if (appended) {
+      return [appended];
+    }
+  }
   const salts = new SaltPool(countValues(entries));
   const head = await lockHead(tx, space, genesisHash);
   entries = await withoutDelivered(tx, space, entries);
@@ -144,6 +153,71 @@ export async function appendHistoryEntries(
   }
   await moveHead(tx, space, { seq, hash: prevHash });
   return appended;
+}
+
+/**
+ * One entry without an origin (every edit): one statement, the head locked,
+ * moved and the entry hashed by the database (appendSingle). Null when the
+ * Space has no head yet; nothing is written then.
+ */
+async function appendOne(
+  tx: Queryable,
+  spaceId: string,
+  input: HistoryEntryInput,
+): Promise<AppendedEntry | null> {
+  const salts = new SaltPool(countValues([input]));
+  const subjectId = input.subjectId ?? (input.target.type === 'contact' ? input.target.id : null);
+  const valueRows: NewValueRow[] = [];
+  const changes = input.changes.map((change, idx) => ({
+    field: change.field,
+    fromDigest: commitValue(0, idx, 'from', change.from, subjectId, salts, valueRows),
+    toDigest: commitValue(0, idx, 'to', change.to, subjectId, salts, valueRows),
+  }));
+  if (valueRows.length > valuesPerStatement) {
+    return null;
+  }
+  const actor = {
+    type: input.actor.type,
+    id: input.actor.id,
+    name: input.actor.name,
+    role: input.actor.role,
+  };
+  const entry = {
+    at: (input.at ?? new Date()).toISOString(),
+    actor,
+    action: input.action,
+    target_type: input.target.type,
+    target_id: input.target.id,
+    changes,
+    source: input.source,
+    device: label(input.device, maxDeviceLength),
+    ip: label(input.ip, maxIpLength),
+    import_id: input.importId ? normaliseUuid(input.importId, 'importId') : null,
+    format_version: historyFormatVersion,
+  };
+  const [before, after] = encodeEntryAroundSeq(
+    {
+      spaceId,
+      at: entry.at,
+      action: entry.action,
+      source: entry.source,
+      device: entry.device,
+      ip: entry.ip,
+      importId: entry.import_id,
+    },
+    canonicalJson(actor),
+    canonicalJson({ type: entry.target_type, id: entry.target_id }),
+    canonicalJson(changes),
+  );
+  const appended = await appendSingle(
+    tx,
+    spaceId,
+    entry,
+    before,
+    after,
+    valueRows.map(({ seq: _seq, ...value }) => value),
+  );
+  return appended ? { seq: appended.seq, hash: appended.hash.toString('hex') } : null;
 }
 
 /** Drops the entries whose origin is already in the chain (the head is locked: no race). */

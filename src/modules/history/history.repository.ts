@@ -1,4 +1,4 @@
-import type { Queryable } from '../../stores/database.ts';
+import type { CopyOut, Queryable } from '../../stores/database.ts';
 
 /**
  * The only SQL of the history module. Every function takes the Space's id: there
@@ -113,9 +113,8 @@ export async function deliveredOrigins(
 }
 
 /**
- * Entries, their values and the new head in ONE statement: what a single change
- * appends (the hot path of every edit). The values' foreign key is checked at the
- * end of the statement, when the entries are in.
+ * Entries, their values and the new head in ONE statement, once the head is
+ * locked (lockHead): what a batch that fits one statement appends.
  */
 export async function appendRows(
   tx: Queryable,
@@ -130,6 +129,83 @@ export async function appendRows(
      UPDATE history_heads SET seq = $4, hash = $5 WHERE space_id = $1`,
     [spaceId, JSON.stringify(entries), JSON.stringify(values), head.seq, head.hash],
   );
+}
+
+/** A single entry to append: everything but its seq, prev_hash and hash, which the head decides. */
+export interface SingleEntryRow {
+  at: string;
+  actor: unknown;
+  action: string;
+  target_type: string;
+  target_id: string;
+  changes: unknown;
+  source: string;
+  device: string | null;
+  ip: string | null;
+  import_id: string | null;
+  format_version: number;
+}
+
+/**
+ * The whole append of one entry in ONE statement (the hot path of every edit):
+ * locks the Space's head, takes the next seq, hashes the entry in the database
+ * (SHA-256 of the previous hash and `encodedBefore ‖ seq ‖ encodedAfter`, the
+ * entry's canonical encoding cut around its seq), moves the head, and inserts
+ * the entry and its values (whose seq is the entry's). The row lock of the
+ * first CTE returns the head as the last committer left it, and the UPDATE then
+ * works on that version. Null, with nothing written, when the Space has no head
+ * yet (its first entry): the caller takes the general path.
+ */
+export async function appendSingle(
+  tx: Queryable,
+  spaceId: string,
+  entry: SingleEntryRow,
+  encodedBefore: string,
+  encodedAfter: string,
+  values: readonly Omit<NewValueRow, 'seq'>[],
+): Promise<{ seq: number; hash: Buffer } | null> {
+  const { rows } = await tx.query<{ seq: number; hash: Uint8Array }>(
+    `WITH old AS (
+       SELECT seq, hash FROM history_heads WHERE space_id = $1 FOR UPDATE
+     ), head AS (
+       UPDATE history_heads h
+          SET seq = old.seq + 1,
+              hash = sha256(old.hash || convert_to($2 || (old.seq + 1)::text || $3, 'UTF8'))
+         FROM old
+        WHERE h.space_id = $1
+       RETURNING h.seq, old.hash AS prev_hash, h.hash
+     ), new_entry AS (
+       INSERT INTO history_entries (space_id, seq, at, actor, action, target_type, target_id, changes,
+                                    source, device, ip, import_id, format_version, prev_hash, hash)
+       SELECT $1, head.seq, $4::timestamptz, $5::jsonb, $6, $7, $8, $9::jsonb, $10, $11, $12, $13::uuid,
+              $14::smallint, head.prev_hash, head.hash
+         FROM head
+     ), new_values AS (
+       INSERT INTO history_values (space_id, seq, idx, side, salt, value, subject_id)
+       SELECT $1, head.seq, r.idx, r.side, decode(r.salt, 'hex'), r.value::jsonb, r.subject_id
+         FROM head, jsonb_to_recordset($15::jsonb) AS r(idx smallint, side text, salt text, value text, subject_id text)
+     )
+     SELECT seq, hash FROM head`,
+    [
+      spaceId,
+      encodedBefore,
+      encodedAfter,
+      entry.at,
+      JSON.stringify(entry.actor),
+      entry.action,
+      entry.target_type,
+      entry.target_id,
+      JSON.stringify(entry.changes),
+      entry.source,
+      entry.device,
+      entry.ip,
+      entry.import_id,
+      entry.format_version,
+      JSON.stringify(values),
+    ],
+  );
+  const row = rows[0];
+  return row ? { seq: Number(row.seq), hash: bytes(row.hash) } : null;
 }
 
 export async function moveHead(tx: Queryable, spaceId: string, head: ChainHead): Promise<void> {
@@ -301,6 +377,54 @@ export async function readVerificationPage(
     entries: JSON.parse(entries.rows[0]?.page ?? '[]') as EntryTuple[],
     values: JSON.parse(values.rows[0]?.page ?? '[]') as ValueTuple[],
   };
+}
+
+const uuidText = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * The verifier's bulk read: the entries (`afterSeq < seq <= throughSeq`) and
+ * their values as COPY text output, one row per line, columns as
+ * history-verify-copy.ts reads them. COPY skips the per-row decoding of a
+ * query's result (which dominates on PGlite) and streams on PostgreSQL. COPY
+ * takes no parameters: the Space id is checked to be a UUID and the bounds to
+ * be integers before they are written into the statement.
+ */
+export async function copyVerificationPage(
+  db: CopyOut,
+  spaceId: string,
+  afterSeq: number,
+  throughSeq: number,
+): Promise<{ entries: string; values: string }> {
+  if (
+    !uuidText.test(spaceId) ||
+    !Number.isSafeInteger(afterSeq) ||
+    !Number.isSafeInteger(throughSeq)
+  ) {
+    throw new Error('copyVerificationPage: a Space UUID and integer bounds are required');
+  }
+  const where = `space_id = '${spaceId}' AND seq > ${afterSeq} AND seq <= ${throughSeq}`;
+  const [entries, values] = await Promise.all([
+    copyText(
+      db,
+      `SELECT seq, floor(extract(epoch FROM at) * 1000), actor, action, target_type, target_id, changes,
+              source, device, ip, import_id, format_version, encode(prev_hash, 'hex'), encode(hash, 'hex')
+         FROM history_entries WHERE ${where} ORDER BY seq`,
+    ),
+    copyText(
+      db,
+      `SELECT seq, idx, side, encode(salt, 'hex'), value FROM history_values WHERE ${where}
+        ORDER BY seq, idx, side`,
+    ),
+  ]);
+  return { entries, values };
+}
+
+async function copyText(db: CopyOut, select: string): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of db.copyOutChunks(select)) {
+    chunks.push(chunk);
+  }
+  return (chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks)).toString('utf8');
 }
 
 /** Deletes every value of one data subject in one Space; returns how many. */
