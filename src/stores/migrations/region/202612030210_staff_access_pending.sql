@@ -3,7 +3,9 @@
 -- `staff.access` history entries by the relay soon after, in `seq` order, in
 -- batches (one head lock per batch instead of one per request). A row is deleted
 -- in the same transaction that appends its entry, which carries the row's `id`
--- as its origin: an access is never lost and never recorded twice.
+-- as its origin: an access is never lost and never recorded twice. Not in
+-- backups (see backup-tables.ts): a restore leaves undelivered uses in place,
+-- and they reach the restored chain after it.
 CREATE TABLE staff_access_pending (
   space_id uuid NOT NULL,
   seq bigserial,
@@ -12,5 +14,7 @@ CREATE TABLE staff_access_pending (
   -- The history entry to append (a HistoryEntryInput as JSON, `at` an ISO string).
   entry jsonb NOT NULL,
   PRIMARY KEY (space_id, seq),
-  FOREIGN KEY (space_id, grant_id) REFERENCES staff_grants (space_id, id) ON DELETE CASCADE
+  -- No key to staff_grants: a restore replaces the grants, and must not take
+  -- undelivered uses with them (the entry holds all it records).
+  FOREIGN KEY (space_id) REFERENCES spaces (space_id) ON DELETE CASCADE
 );
