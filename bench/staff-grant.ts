@@ -2,9 +2,11 @@
  * Issue #6's figure: what a staff grant check adds to a Space route. The same
  * route (`GET /api/v1/spaces/:id/contacts/:contactId`) is requested in-process,
  * interleaved, by a member (organizer) and by the cto under a live grant, in the
- * same run; the staff path checks the registry, the grant in the region store,
- * and appends its `staff.access` history entry. Goal: the staff p99 exceeds the
- * member p99 by less than 2 ms.
+ * same run; the staff path finds the Space, its live grant (cached per instance),
+ * and records the use durably (one INSERT that also proves the grant live); the
+ * relay turns recorded uses into `staff.access` history entries in batches,
+ * while the run goes on, so its cost is in the figures too. Goal: the staff p99
+ * exceeds the member p99 by less than 2 ms.
  * Run: `npm run bench -- staff-grant` (BENCH_REQUESTS, default 2,000;
  * BENCH_ENGINES=pglite to skip PostgreSQL). The machine is shared: figures move.
  */
@@ -48,7 +50,8 @@ async function benchEngine(engine: EngineName): Promise<Record<string, string>> 
       throw new Error(`grant: ${opened.statusCode} ${opened.body}`);
     }
     // The access gate alone, in-process, same run: the member's membership look-up
-    // beside the staff check (registry + live grant + policy) and check + record.
+    // beside the staff check (registry + live grant + policy) and check + record
+    // (what a staff request pays: the durable record of the use).
     const memberCaller = await t.services.identity.authenticate(member.token, { source: 'api' });
     const staffCaller = await t.services.identity.authenticate(cto.token, { source: 'api' });
     if (!memberCaller || !staffCaller) {
@@ -106,7 +109,10 @@ async function benchEngine(engine: EngineName): Promise<Record<string, string>> 
       'gate: check added p99 ms (goal < 2)': (
         percentile(gate.check, 99) - percentile(gate.member, 99)
       ).toFixed(2),
-      'gate: check + history p99 ms': percentile(gate.checkAndRecord, 99).toFixed(2),
+      'gate: check + record p99 ms': percentile(gate.checkAndRecord, 99).toFixed(2),
+      'gate: check + record added p99 ms': (
+        percentile(gate.checkAndRecord, 99) - percentile(gate.member, 99)
+      ).toFixed(2),
     };
   } finally {
     await t.close();

@@ -6,6 +6,7 @@ import { signDueCheckpoints } from './modules/history/checkpoints.ts';
 import { readRegionsInUse } from './modules/history/history.repository.ts';
 import { deliverAllHistoryOutboxes } from './modules/history/history-outbox.ts';
 import type { ScheduledJob } from './modules/scheduler/scheduler.ts';
+import { relayStaffAccesses, sweepStaffContracts } from './modules/staff/staff-sweeps.ts';
 import type { Stores } from './stores/stores.ts';
 
 /**
@@ -28,6 +29,19 @@ export function scheduledJobs(config: Config, stores: Stores, clock: Clock): Sch
         }
         return { delivered: run.delivered };
       },
+    },
+    {
+      // SPEC 4.7: uses of staff grants are recorded at once and delivered to the
+      // history in-process a moment later; this delivers what a stopped instance left.
+      name: 'staff.access',
+      schedule: { kind: 'every', minutes: 1 },
+      run: () => relayStaffAccesses(stores),
+    },
+    {
+      // SPEC 4.7: a contract whose end date passed ends its sessions and grants.
+      name: 'staff.contracts',
+      schedule: { kind: 'every', minutes: 15 },
+      run: () => sweepStaffContracts({ stores, clock }),
     },
     {
       // SPEC 4.3: the chain head of every Space that changed is signed daily.

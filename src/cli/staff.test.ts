@@ -85,6 +85,33 @@ describe('kith staff', () => {
       ]),
     );
     assert.deepEqual(assigned, { staffId: manager.id, spaceId });
+    const unassigned = json<{ staffId: string; wasAssigned: boolean; grantsEnded: number }>(
+      await kith([
+        'staff',
+        'unassign',
+        '--email',
+        'am@operator.example',
+        '--space',
+        spaceId,
+        '--json',
+      ]),
+    );
+    assert.deepEqual(unassigned, {
+      spaceId,
+      staffId: manager.id,
+      wasAssigned: true,
+      grantsEnded: 0,
+    });
+    const again = await kith([
+      'staff',
+      'unassign',
+      '--email',
+      'am@operator.example',
+      '--space',
+      spaceId,
+    ]);
+    assert.equal(again.code, 0, again.stderr);
+    assert.match(again.stdout, /was not assigned/);
   });
 
   test('refuses an unknown role (6), a user’s email, an unknown Space (3)', async () => {

@@ -11,7 +11,7 @@ import { readPasswordFromStdin } from './password-input.ts';
 export function registerStaffCommands(program: Command): void {
   const staff = program
     .command('staff')
-    .description('create staff accounts and assign account managers');
+    .description('create staff accounts, and assign or unassign account managers');
 
   staff
     .command('create')
@@ -86,6 +86,27 @@ export function registerStaffCommands(program: Command): void {
       });
       output.result({ staffId: assigned.id, spaceId: options.space }, [
         `${assigned.email} is now the account manager of Space ${options.space}.`,
+      ]);
+    });
+
+  staff
+    .command('unassign')
+    .description('end that account manager’s responsibility for the Space, and their grants on it')
+    .requiredOption('--email <email>', 'the account manager’s work email')
+    .requiredOption('--space <id>', 'the Space id')
+    .action(async (options: { email: string; space: string }, command: Command) => {
+      const output = new Output(globalOptionsOf(command).json);
+      if (!isUuid(options.space)) {
+        throw new AppError('not_found', `no Space has the id ${options.space}: check it`);
+      }
+      const done = await withInstallation(command, ({ services }) =>
+        services.staffGrants.unassign(operatorCaller(), options.email, options.space),
+      );
+      output.result({ spaceId: options.space, ...done }, [
+        done.wasAssigned
+          ? `${options.email} is no longer the account manager of Space ${options.space}.`
+          : `${options.email} was not assigned to Space ${options.space}.`,
+        `${done.grantsEnded} grant(s) ended.`,
       ]);
     });
 }

@@ -5,11 +5,13 @@ import { readSpaceTables, type SpaceTable } from '../../stores/space-tables.ts';
 /**
  * Which of a region store's Space tables a backup holds and a restore writes.
  * The data key is never in a backup (a backup would carry its own key), and the
- * erasure ledger is not taken back from one (it must only ever grow). History
+ * erasure ledger is not taken back from one (it must only ever grow). Uses of
+ * staff grants waiting for the history relay stay where they are through a
+ * restore, so that none is lost: they reach the restored chain after it. History
  * tables are in every backup; a restore appends from them, never rewrites
  * (see restore-history.ts).
  */
-const notBackedUp = new Set(['space_data_keys', 'erasure_ledger']);
+const notBackedUp = new Set(['space_data_keys', 'erasure_ledger', 'staff_access_pending']);
 export const historyTables = new Set([
   'history_heads',
   'history_entries',

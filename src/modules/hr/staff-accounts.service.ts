@@ -10,6 +10,7 @@ import type { StaffCredentials, StaffLogin, StaffSessionState } from '../identit
 import { contractEnded } from './contract.ts';
 import { type NewStaffInput, newStaffInput, type StaffView, staffEmail } from './hr.schemas.ts';
 import {
+  deleteAssignment,
   findStaffByEmail,
   findStaffById,
   insertAssignment,
@@ -84,6 +85,22 @@ export class StaffAccountsService implements StaffLogin {
     }
     await insertAssignment(db, { staffId: staff.id, spaceId, at: this.deps.clock() });
     return staff;
+  }
+
+  /**
+   * Ends an account manager's responsibility for a Space (operator only: `kith
+   * staff unassign`); `StaffGrantsService.unassign` ends their grants after it.
+   */
+  async unassign(
+    caller: Caller,
+    email: string,
+    spaceId: string,
+  ): Promise<{ staff: StaffView; wasAssigned: boolean }> {
+    assertOperator(caller, 'kith staff unassign');
+    const db = await this.hr();
+    const staff = await this.byEmail(db, email);
+    const wasAssigned = await deleteAssignment(db, staff.id, spaceId);
+    return { staff, wasAssigned };
   }
 
   /** Whether an account manager is assigned to the Space (the grant check asks). */

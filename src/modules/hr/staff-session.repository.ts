@@ -110,3 +110,18 @@ export async function endSessionsOfStaff(
   );
   return rowCount;
 }
+
+/** Ends every open session of staff whose contract ended before `today` (`YYYY-MM-DD`); returns how many. */
+export async function endSessionsOfEndedContracts(
+  db: Queryable,
+  today: string,
+  at: Date,
+): Promise<number> {
+  const { rowCount } = await db.query(
+    `UPDATE staff_sessions x SET ended_at = $2, end_reason = 'contract_ended'
+       FROM staff s
+      WHERE s.id = x.staff_id AND s.end_date < $1::date AND x.ended_at IS NULL`,
+    [today, at],
+  );
+  return rowCount;
+}

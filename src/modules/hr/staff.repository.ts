@@ -154,3 +154,29 @@ export async function isAssigned(
   );
   return rows.length > 0;
 }
+
+/** Ends an account manager's responsibility for the Space; false when there was none. */
+export async function deleteAssignment(
+  db: Queryable,
+  staffId: string,
+  spaceId: string,
+): Promise<boolean> {
+  const { rowCount } = await db.query(
+    'DELETE FROM space_assignments WHERE staff_id = $1 AND space_id = $2',
+    [staffId, spaceId],
+  );
+  return rowCount > 0;
+}
+
+/** Staff whose contract's last day is in [`from`, `before`) (`YYYY-MM-DD`): ended, recently. */
+export async function staffWithContractEndedBetween(
+  db: Queryable,
+  from: string,
+  before: string,
+): Promise<string[]> {
+  const { rows } = await db.query<{ id: string }>(
+    'SELECT id FROM staff WHERE end_date >= $1::date AND end_date < $2::date ORDER BY id',
+    [from, before],
+  );
+  return rows.map((row) => row.id);
+}

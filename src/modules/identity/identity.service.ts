@@ -34,7 +34,13 @@ import {
 } from './session.repository.ts';
 import type { StaffCredentials, StaffLogin } from './staff-login.ts';
 import { readSupportCard, type SupportCardRow } from './support-card.repository.ts';
-import { looksLikeSessionToken, newSessionToken, sessionTokenDigest } from './tokens.ts';
+import {
+  looksLikeSessionToken,
+  looksLikeStaffToken,
+  newSessionToken,
+  newStaffSessionToken,
+  sessionTokenDigest,
+} from './tokens.ts';
 import { type SessionView, toSessionView, toUserView, type UserView } from './user-presenter.ts';
 
 export type { SessionView, UserView } from './user-presenter.ts';
@@ -208,7 +214,7 @@ export class IdentityService {
     client: ClientInfo,
     now: Date,
   ): Promise<LoginResult> {
-    const token = newSessionToken();
+    const token = newStaffSessionToken();
     const sessionId = randomUUID();
     const expiresAt = new Date(now.getTime() + this.deps.config.session.absoluteHours * 3_600_000);
     await this.staff?.openSession({
@@ -242,6 +248,12 @@ export class IdentityService {
       return undefined;
     }
     const digest = sessionTokenDigest(token);
+    if (looksLikeStaffToken(token)) {
+      const staff = await this.authenticateStaff(digest, client);
+      if (staff) {
+        return staff;
+      }
+    }
     const key = digest.toString('base64url');
     // The limits are checked on every request, on what this instance knows.
     const cached = this.sessions?.get(key);
@@ -259,7 +271,7 @@ export class IdentityService {
         })
       : await findLiveSession(db, digest);
     if (!session) {
-      return this.authenticateStaff(digest, client);
+      return looksLikeStaffToken(token) ? undefined : this.authenticateStaff(digest, client);
     }
     const now = this.deps.clock();
     const end = this.endOf(session, now);

@@ -21,6 +21,7 @@ export function toAccessLogEntry(row: EntryWithValuesRow): AccessLogEntry {
     grantId: text('grant'),
     reason: text('reason'),
     action: text('action'),
+    endReason: text('endReason'),
     route: text('route'),
     ids:
       ids && typeof ids === 'object' && !Array.isArray(ids)

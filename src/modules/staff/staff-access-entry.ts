@@ -16,13 +16,13 @@ export const staffAccessFormatVersion = 1;
  * A `staff.access` history entry (SPEC 4.7): who (staff id, name, role), the
  * grant and its reason, and what was done: the Space action, the route and the
  * ids it named, as one change `access` whose value is
- * `{event, grant, reason, action?, route?, ids?}` (documented in
+ * `{event, grant, reason, action?, endReason?, route?, ids?}` (documented in
  * docs/staff-access.md). Values are labels and ids, never contact fields.
  */
 export function staffAccessEntry(
   caller: Caller,
   grant: GrantRow,
-  what: { event: string; action?: string; at: Date },
+  what: { event: string; action?: string; endReason?: string; at: Date },
 ): HistoryEntryInput {
   // One change holding the whole access: one value row per entry, not six.
   const access: Record<string, unknown> = {
@@ -33,6 +33,9 @@ export function staffAccessEntry(
   };
   if (what.action) {
     access.action = what.action;
+  }
+  if (what.endReason) {
+    access.endReason = what.endReason;
   }
   if (caller.request) {
     access.route = `${caller.request.method} ${caller.request.route}`;

@@ -9,6 +9,7 @@ export const denialReasons = [
   'no_grant',
   'grant_expired',
   'grant_pending',
+  'grant_ended',
   'not_assigned',
   'action_not_allowed',
 ] as const;

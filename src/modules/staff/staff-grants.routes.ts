@@ -4,6 +4,7 @@ import { callerOf } from '../../http/authentication.ts';
 import { errorResponses, listOf, pageQuery, uuid } from '../../http/common-schemas.ts';
 import {
   accessLogEntryResponse,
+  endGrantBody,
   grantDetailResponse,
   grantResponse,
   openGrantBody,
@@ -23,6 +24,9 @@ export function registerStaffGrantRoutes(
   api: ApiInstance,
   services: { readonly staffGrants: StaffGrantsService },
 ): void {
+  // Uses of grants recorded just before the server closes reach the history first.
+  api.addHook('onClose', () => services.staffGrants.settle());
+
   api.post(
     '/staff/access',
     {
@@ -38,6 +42,40 @@ export function registerStaffGrantRoutes(
       const grant = await services.staffGrants.open(callerOf(request), request.body);
       return reply.code(201).send(grant);
     },
+  );
+
+  api.post(
+    '/staff/access/:grantId/end',
+    {
+      schema: {
+        tags: ['staff'],
+        summary: 'Close your own grant before its time box runs out (the customer sees when)',
+        params: z.object({ grantId: uuid.describe('the grant’s id') }).strict(),
+        body: endGrantBody,
+        response: { 200: grantResponse, ...errorResponses },
+      },
+    },
+    async (request) =>
+      services.staffGrants.endOwn(callerOf(request), request.params.grantId, request.body),
+  );
+
+  api.post(
+    '/spaces/:spaceId/staff-grants/:grantId/end',
+    {
+      config: { spaceAction: 'staffAccess.approve' },
+      schema: {
+        tags: ['staff'],
+        summary: 'Revoke a pending or live staff grant: it gives nothing from now on',
+        params: grantParams,
+        response: { 200: grantResponse, ...errorResponses },
+      },
+    },
+    async (request) =>
+      services.staffGrants.revoke(
+        callerOf(request),
+        request.params.spaceId,
+        request.params.grantId,
+      ),
   );
 
   api.get(

@@ -11,13 +11,22 @@ export const openGrantBody = z
   })
   .strict();
 
+/** `POST /staff/access/:grantId/end`: the Space the grant opens (grants are kept with it). */
+export const endGrantBody = z
+  .object({
+    spaceId: z.uuid({ message: 'must be a UUID' }).describe('the Space the grant opens'),
+  })
+  .strict();
+
 export const grantResponse = z.object({
   id: z.uuid().describe('the grant’s id'),
   expiresAt: z
     .string()
     .nullable()
     .describe('when the grant ends (ISO 8601, UTC); null while it awaits approval'),
-  status: z.enum(['pending', 'active', 'denied']).describe('active, or pending approval'),
+  status: z
+    .enum(['pending', 'active', 'denied', 'ended'])
+    .describe('active, pending approval, denied, or ended before its time'),
 });
 
 export const grantDetailResponse = grantResponse.extend({
@@ -27,6 +36,11 @@ export const grantDetailResponse = grantResponse.extend({
   reason: z.string().describe('why access was asked'),
   requestedAt: z.string().describe('when it was asked'),
   decidedAt: z.string().nullable().describe('when a superadmin approved or refused it'),
+  endedAt: z.string().nullable().describe('when it was ended before its time, if it was'),
+  endReason: z
+    .enum(['staff', 'superadmin', 'unassigned', 'contract_ended'])
+    .nullable()
+    .describe('who or what ended it: the staff member, a superadmin, unassignment, contract end'),
 });
 
 /** One staff access as the customer reads it. */
@@ -36,7 +50,11 @@ export const accessLogEntryResponse = z.object({
   actor: z
     .object({ type: z.string(), id: z.string(), name: z.string(), role: z.string().nullable() })
     .describe('who, with their role at the time'),
-  event: z.string().nullable().describe('open, approve, deny or use'),
+  event: z.string().nullable().describe('request, open, approve, deny, use or end'),
+  endReason: z
+    .string()
+    .nullable()
+    .describe('for `end`: staff, superadmin, unassigned or contract_ended'),
   grantId: z.string().nullable().describe('the grant'),
   reason: z.string().nullable().describe('the reason given when opening the grant'),
   action: z.string().nullable().describe('the Space action performed (e.g. contacts.read)'),

@@ -6,28 +6,37 @@ import { decodeCursor, encodeCursor } from '../../http/common-schemas.ts';
 import { parseInput } from '../../input.ts';
 import type { ServiceDeps } from '../../services.ts';
 import { readSpaceSettings } from '../contacts/space-settings.repository.ts';
-import { readEntriesNewestFirst } from '../history/history.repository.ts';
+import { readEntriesNewestFirst, readRegionsInUse } from '../history/history.repository.ts';
 import { appendHistoryEntries } from '../history/history-writer.ts';
 import { listMembers } from '../spaces/member.repository.ts';
 import { findSpaceById } from '../spaces/space.repository.ts';
 import { isUuid, SpaceAccess } from '../spaces/space-access.ts';
 import { toAccessLogEntry } from './access-log-presenter.ts';
 import { staffAccessEntry } from './staff-access-entry.ts';
+import { staffAccessRuntime } from './staff-access-relay.ts';
 import { logDenial } from './staff-denials.ts';
 import {
   decideGrant,
+  endGrant,
   findGrant,
+  type GrantEndReason,
   type GrantRow,
   insertGrant,
   listGrants,
+  openGrantsOfStaff,
 } from './staff-grant.repository.ts';
 import type { AccessLogEntry } from './staff-grants.schemas.ts';
-import { openGrantBody } from './staff-grants.schemas.ts';
+import { endGrantBody, openGrantBody } from './staff-grants.schemas.ts';
 import { isGrantRole } from './staff-policy.ts';
 
-/** What the grant check needs of the hr store: the account manager's assignment. */
+/** What grants need of the hr store: the account manager's assignment, and ending it. */
 export interface AssignmentCheck {
   isAssigned(staffId: string, spaceId: string): Promise<boolean>;
+  unassign(
+    caller: Caller,
+    email: string,
+    spaceId: string,
+  ): Promise<{ staff: { id: string; email: string }; wasAssigned: boolean }>;
 }
 
 export interface GrantView {
@@ -181,6 +190,8 @@ export class StaffGrantsService {
         reason: row.reason,
         requestedAt: row.requested_at.toISOString(),
         decidedAt: row.decided_at?.toISOString() ?? null,
+        endedAt: row.ended_at?.toISOString() ?? null,
+        endReason: row.end_reason ?? null,
       })),
       nextCursor:
         rows.length > query.limit && last
@@ -198,6 +209,8 @@ export class StaffGrantsService {
     const access = await this.access.require(caller, spaceId, 'accessLog.read');
     const before = decodeCursor(query.cursor, logCursor);
     const db = await this.deps.stores.region(access.space.region);
+    // Uses recorded a moment ago are in the log: deliver them before reading.
+    await staffAccessRuntime(this.deps.stores).relay.deliver(db, access.space.id);
     const rows = await readEntriesNewestFirst(
       db,
       access.space.id,
@@ -210,6 +223,98 @@ export class StaffGrantsService {
       items: items.map(toAccessLogEntry),
       nextCursor: rows.length > query.limit && last ? encodeCursor([last.seq]) : null,
     };
+  }
+
+  /** A staff member closes their own grant before its time box runs out. */
+  async endOwn(caller: Caller, grantId: string, input: unknown): Promise<GrantView> {
+    if (caller.actor.type !== 'staff') {
+      throw notFound('route');
+    }
+    const { spaceId } = parseInput(endGrantBody, input);
+    const space = await findSpaceById(await this.deps.stores.platform(), spaceId);
+    if (!space || !isUuid(grantId)) {
+      throw notFound('grant');
+    }
+    const db = await this.deps.stores.region(space.region);
+    const grant = await findGrant(db, space.id, grantId);
+    if (!grant || grant.staff_id !== caller.actor.id) {
+      throw notFound('grant');
+    }
+    return this.endOne(caller, space.region, space.id, grant.id, 'staff', grant.staff_role);
+  }
+
+  /** A superadmin revokes a pending or live grant to their Space. */
+  async revoke(caller: Caller, spaceId: string, grantId: string): Promise<GrantView> {
+    const access = await this.access.require(caller, spaceId, 'staffAccess.approve');
+    if (!isUuid(grantId)) {
+      throw notFound('grant');
+    }
+    return this.endOne(
+      caller,
+      access.space.region,
+      access.space.id,
+      grantId,
+      'superadmin',
+      access.role,
+    );
+  }
+
+  /**
+   * Ends an account manager's responsibility for a Space (operator: `kith staff
+   * unassign`), then every grant they hold on it; returns how many grants ended.
+   */
+  async unassign(
+    caller: Caller,
+    email: string,
+    spaceId: string,
+  ): Promise<{ staffId: string; wasAssigned: boolean; grantsEnded: number }> {
+    const { staff, wasAssigned } = await this.assignments.unassign(caller, email, spaceId);
+    const space = await findSpaceById(await this.deps.stores.platform(), spaceId);
+    if (!space) {
+      return { staffId: staff.id, wasAssigned, grantsEnded: 0 };
+    }
+    const ended = await endGrantsOf(this.deps, caller, [staff.id], 'unassigned', {
+      region: space.region,
+      spaceId: space.id,
+    });
+    return { staffId: staff.id, wasAssigned, grantsEnded: ended };
+  }
+
+  /** Delivers recorded uses still waiting (the server is closing). */
+  settle(): Promise<void> {
+    return staffAccessRuntime(this.deps.stores).relay.settle();
+  }
+
+  private async endOne(
+    caller: Caller,
+    region: string,
+    spaceId: string,
+    grantId: string,
+    reason: GrantEndReason,
+    role: string,
+  ): Promise<GrantView> {
+    const db = await this.deps.stores.region(region);
+    const now = this.deps.clock();
+    const ended = await db.transaction(async (tx) => {
+      const grant = await endGrant(tx, spaceId, {
+        id: grantId,
+        by: caller.actor.id,
+        reason,
+        at: now,
+      });
+      if (!grant) {
+        const found = await findGrant(tx, spaceId, grantId);
+        if (!found) {
+          throw notFound('grant');
+        }
+        throw new AppError('conflict', 'this grant is no longer open: nothing to end');
+      }
+      const entry = staffAccessEntry(caller, grant, { event: 'end', endReason: reason, at: now });
+      await appendHistoryEntries(tx, spaceId, [{ ...entry, actor: { ...entry.actor, role } }]);
+      return grant;
+    });
+    staffAccessRuntime(this.deps.stores).grants.forget(spaceId, ended.staff_id);
+    return viewOf(ended);
   }
 
   private async tellSuperadmins(spaceId: string, spaceName: string, grant: GrantRow) {
@@ -237,3 +342,51 @@ export class StaffGrantsService {
 function viewOf(row: Pick<GrantRow, 'id' | 'status' | 'expires_at'>): GrantView {
   return { id: row.id, expiresAt: row.expires_at?.toISOString() ?? null, status: row.status };
 }
+
+/**
+ * Ends the pending and live grants of these staff members (in one Space, or in
+ * every region in use), each with a `staff.access` entry `end`; returns how many.
+ */
+export async function endGrantsOf(
+  deps: Pick<ServiceDeps, 'stores' | 'clock'>,
+  caller: Caller,
+  staffIds: readonly string[],
+  reason: GrantEndReason,
+  where?: { region: string; spaceId: string },
+): Promise<number> {
+  if (staffIds.length === 0) {
+    return 0;
+  }
+  const regions = where ? [where.region] : await readRegionsInUse(await deps.stores.platform());
+  const cache = staffAccessRuntime(deps.stores).grants;
+  let ended = 0;
+  for (const region of regions) {
+    const db = await deps.stores.region(region);
+    const now = deps.clock();
+    for (const open of await openGrantsOfStaff(db, staffIds, now, where?.spaceId)) {
+      const done = await db.transaction(async (tx) => {
+        const grant = await endGrant(tx, open.space_id, {
+          id: open.id,
+          by: null,
+          reason,
+          at: now,
+        });
+        if (grant) {
+          await appendHistoryEntries(tx, open.space_id, [
+            staffAccessEntry(caller, grant, { event: 'end', endReason: reason, at: now }),
+          ]);
+        }
+        return grant !== undefined;
+      });
+      cache.forget(open.space_id, open.staff_id);
+      ended += done ? 1 : 0;
+    }
+  }
+  return ended;
+}
+
+/** The scheduler's caller for what it ends on its own. */
+export const sweepCaller: Caller = {
+  actor: { type: 'system', id: 'scheduler', name: 'scheduled sweep' },
+  source: 'system',
+};

@@ -1,22 +1,30 @@
+import { randomUUID } from 'node:crypto';
 import type { Caller } from '../../context.ts';
 import { AppError, notFound } from '../../errors.ts';
 import type { ServiceDeps } from '../../services.ts';
-import { appendHistoryEntries } from '../history/history-writer.ts';
 import { findSpaceById } from '../spaces/space.repository.ts';
 import type { SpaceGrant } from '../spaces/space-access.ts';
 import type { SpaceAction } from '../spaces/space-policy.ts';
 import { toSpaceView } from '../spaces/space-presenter.ts';
 import { staffAccessEntry } from './staff-access-entry.ts';
+import { staffAccessRuntime } from './staff-access-relay.ts';
 import { type DenialReason, logDenial } from './staff-denials.ts';
-import { findDecidingGrant, type GrantRow } from './staff-grant.repository.ts';
+import {
+  findDecidingGrant,
+  type GrantRow,
+  insertPendingAccess,
+  isLive,
+} from './staff-grant.repository.ts';
 import { isGrantRole, staffSpacePolicy } from './staff-policy.ts';
 
 /**
  * The staff branch of `SpaceAccess.require` (SPEC 4.7): a `cto` or
  * `account_manager` with a live grant to the Space gets `staffSpacePolicy`;
  * anyone else, or without a live grant, gets the same 404 as a Space that does
- * not exist. Every use of a grant is a `staff.access` history entry, committed
- * before the service reads or writes anything.
+ * not exist. Every use of a grant is recorded durably before the service reads
+ * or writes anything, by one statement that also proves the grant still live
+ * (ended, refused or expired on any instance: nothing is recorded and the
+ * request is denied); the relay makes it a `staff.access` history entry.
  */
 export async function requireStaffGrant(
   deps: ServiceDeps,
@@ -25,8 +33,18 @@ export async function requireStaffGrant(
   action: SpaceAction,
 ): Promise<SpaceGrant> {
   const checked = await checkStaffGrant(deps, caller, spaceId, action);
-  await recordStaffUse(deps, caller, checked, action);
-  return checked.access;
+  if (await recordStaffUse(deps, caller, checked, action)) {
+    return checked.access;
+  }
+  // The grant this instance knew ended meanwhile: decide again from the store
+  // (a newer grant may be live; if none is, this throws the denial).
+  staffAccessRuntime(deps.stores).grants.forget(checked.access.space.id, caller.actor.id);
+  const again = await checkStaffGrant(deps, caller, spaceId, action);
+  if (await recordStaffUse(deps, caller, again, action)) {
+    return again.access;
+  }
+  logDenial(deps, { staffId: caller.actor.id, action, spaceId, reason: 'grant_ended' });
+  throw notFound('space');
 }
 
 export interface CheckedStaffGrant {
@@ -34,7 +52,10 @@ export interface CheckedStaffGrant {
   readonly grant: GrantRow;
 }
 
-/** The check alone (no history write): the Space, a live grant, the staff policy. */
+/**
+ * The check alone (nothing recorded): the Space, a live grant (from this
+ * instance's cache when it has it), the staff policy.
+ */
 export async function checkStaffGrant(
   deps: ServiceDeps,
   caller: Caller,
@@ -53,16 +74,24 @@ export async function checkStaffGrant(
     throw notFound('space');
   }
   const now = deps.clock();
-  const db = await deps.stores.region(space.region);
-  const grant = await findDecidingGrant(db, space.id, caller.actor.id, now);
-  if (!grant || grant.status === 'denied') {
-    throw deny('no_grant');
-  }
-  if (grant.status === 'pending') {
-    throw deny('grant_pending');
-  }
-  if (!grant.expires_at || grant.expires_at.getTime() <= now.getTime()) {
-    throw deny('grant_expired');
+  const cache = staffAccessRuntime(deps.stores).grants;
+  let grant = cache.get(space.id, caller.actor.id, now);
+  if (!grant) {
+    const db = await deps.stores.region(space.region);
+    grant = await findDecidingGrant(db, space.id, caller.actor.id, now);
+    if (!grant || grant.status === 'denied') {
+      throw deny('no_grant');
+    }
+    if (grant.status === 'pending') {
+      throw deny('grant_pending');
+    }
+    if (grant.status === 'ended') {
+      throw deny(grant.end_reason === 'unassigned' ? 'not_assigned' : 'grant_ended');
+    }
+    if (!isLive(grant, now)) {
+      throw deny('grant_expired');
+    }
+    cache.put(grant);
   }
   const permission = staffSpacePolicy[action];
   if (permission === 'none') {
@@ -79,17 +108,30 @@ export async function checkStaffGrant(
   };
 }
 
-/** Writes the `staff.access` entry of one use of a grant, committed before the service goes on. */
+/**
+ * Records one use of a grant (its future `staff.access` entry), committed before
+ * the service goes on; false, with nothing recorded, when the grant is no
+ * longer live.
+ */
 export async function recordStaffUse(
   deps: ServiceDeps,
   caller: Caller,
   checked: CheckedStaffGrant,
   action: SpaceAction,
-): Promise<void> {
-  const db = await deps.stores.region(checked.access.space.region);
-  await db.transaction((tx) =>
-    appendHistoryEntries(tx, checked.access.space.id, [
-      staffAccessEntry(caller, checked.grant, { event: 'use', action, at: deps.clock() }),
-    ]),
-  );
+): Promise<boolean> {
+  const space = checked.access.space;
+  const db = await deps.stores.region(space.region);
+  const now = deps.clock();
+  const entry = staffAccessEntry(caller, checked.grant, { event: 'use', action, at: now });
+  const recorded = await insertPendingAccess(db, {
+    spaceId: space.id,
+    grantId: checked.grant.id,
+    id: randomUUID(),
+    entry: { ...entry, at: now.toISOString() },
+    now,
+  });
+  if (recorded) {
+    staffAccessRuntime(deps.stores).relay.kick(db, space.id);
+  }
+  return recorded;
 }
