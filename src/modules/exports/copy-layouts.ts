@@ -65,7 +65,8 @@ export function copyPlan(
     case 'xlsx':
       return {
         columns: texts,
-        outer: `'<row>' || ${columns.map((column, i) => xlsxCellSql(column, `s.v${i}`)).join(' || ')} || '</row>'`,
+        // concat() builds the row in one allocation; `||` would copy it once per cell.
+        outer: `concat('<row>', ${columns.map((column, i) => xlsxCellSql(column, `s.v${i}`)).join(', ')}, '</row>')`,
         options: verbatimOptions,
       };
     default:
@@ -127,12 +128,27 @@ const edgeSpace = `E'^[${whiteSpace}]|[${whiteSpace}]$'`;
 const jsonNumber = `E'^-?(0|[1-9][0-9]*)(\\\\.[0-9]+)?$'`;
 const excelNumber = `E'^-?[0-9]{1,15}(\\\\.[0-9]+)?$'`;
 
+/**
+ * Types whose export text is always plain (export-columns.ts): hex digits and
+ * dashes, or `to_char` digits and separators, never empty, never a formula.
+ */
+const plainTypes = new Set([
+  'uuid',
+  'timestamp with time zone',
+  'timestamp without time zone',
+  'date',
+]);
+
 /** SQL of the cell of `v` (the column's export text). */
 function xlsxCellSql(column: ExportColumn, v: string): string {
   if (column.kind === 'boolean') {
     return `CASE WHEN ${v} IS NULL THEN '<c/>' WHEN ${v} = 'true' THEN '<c t="b"><v>1</v></c>' ELSE '<c t="b"><v>0</v></c>' END`;
   }
-  const text = `CASE WHEN ${v} IS NULL THEN '<c/>' WHEN octet_length(${v}) <= ${maxCellLength} AND ${v} ~ ${plainText} THEN '<c t="inlineStr"><is><t>' || ${v} || '</t></is></c>' ELSE ${generalStringCellSql(v)} END`;
+  const cell = `concat('<c t="inlineStr"><is><t>', ${v}, '</t></is></c>')`;
+  if (plainTypes.has(column.type)) {
+    return `CASE WHEN ${v} IS NULL THEN '<c/>' ELSE ${cell} END`;
+  }
+  const text = `CASE WHEN ${v} IS NULL THEN '<c/>' WHEN octet_length(${v}) <= ${maxCellLength} AND ${v} ~ ${plainText} THEN ${cell} ELSE ${generalStringCellSql(v)} END`;
   if (column.kind !== 'number') {
     return text;
   }
