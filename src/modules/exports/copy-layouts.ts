@@ -58,7 +58,9 @@ export function copyPlan(
       return {
         columns: texts,
         outer: columns
-          .map((column, i) => (textual(column) ? neutraliseSql(`s.v${i}`) : `s.v${i}`))
+          .map((column, i) =>
+            textual(column) && !plainTypes.has(column.type) ? neutraliseSql(`s.v${i}`) : `s.v${i}`,
+          )
           .join(', '),
         options: '(FORMAT csv)',
       };
