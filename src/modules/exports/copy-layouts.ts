@@ -125,6 +125,7 @@ const whiteSpace = `\\\\t\\\\n\\\\x0b\\\\f\\\\r \\\\u00a0\\\\u1680\\\\u2000-\\\\
 const escaped = `&<>\\\\x01-\\\\x08\\\\x0b-\\\\x1f\\\\ufffe\\\\uffff`;
 const formulaStart = `=+@\\\\uff1d\\\\uff0b\\\\uff0d\\\\uff20`;
 const plainText = `E'^[^-${formulaStart}${whiteSpace}${escaped}_]([^${escaped}_]*[^${whiteSpace}${escaped}_])?$'`;
+const plainTail = `E'^[^${escaped}_]*[^${whiteSpace}${escaped}_]$'`;
 const controlCharacter = `E'[\\\\x01-\\\\x08\\\\x0b-\\\\x1f\\\\ufffe\\\\uffff]'`;
 const edgeSpace = `E'^[${whiteSpace}]|[${whiteSpace}]$'`;
 const jsonNumber = `E'^-?(0|[1-9][0-9]*)(\\\\.[0-9]+)?$'`;
@@ -150,7 +151,10 @@ function xlsxCellSql(column: ExportColumn, v: string): string {
   if (plainTypes.has(column.type)) {
     return `CASE WHEN ${v} IS NULL THEN '<c/>' ELSE ${cell} END`;
   }
-  const text = `CASE WHEN ${v} IS NULL THEN '<c/>' WHEN octet_length(${v}) <= ${maxCellLength} AND ${v} ~ ${plainText} THEN ${cell} ELSE ${generalStringCellSql(v)} END`;
+  // Second tier: a formula-like text that is plain once its `'` is in front
+  // (phone numbers like "+33 …" are common).
+  const neutralised = `concat('<c t="inlineStr"><is><t>''', ${v}, '</t></is></c>')`;
+  const text = `CASE WHEN ${v} IS NULL THEN '<c/>' WHEN octet_length(${v}) <= ${maxCellLength} AND ${v} ~ ${plainText} THEN ${cell} WHEN octet_length(${v}) < ${maxCellLength} AND ascii(${v}) IN (${formulaFirst}) AND ${v} ~ ${formulaPattern} AND ${v} ~ ${plainTail} THEN ${neutralised} ELSE ${generalStringCellSql(v)} END`;
   if (column.kind !== 'number') {
     return text;
   }
