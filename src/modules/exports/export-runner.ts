@@ -57,6 +57,9 @@ export async function runExportJob(deps: ServiceDeps, job: ExportJob): Promise<v
       db.engine === 'postgres'
         ? await db.transaction(async (tx) => {
             await tx.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY');
+            // The COPY selects are long expressions (copy-layouts.ts) over many rows:
+            // JIT would compile them again for every page, for far longer than they run.
+            await tx.query('SET LOCAL jit = off');
             return read(tx);
           })
         : await read(db);
