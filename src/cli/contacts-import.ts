@@ -29,8 +29,10 @@ export function registerContactsCommands(program: Command): void {
   const contacts = program.command('contacts').description('work with a Space’s contacts');
   contacts
     .command('import')
-    .description('import contacts from a CSV or XLSX file, as a member of the Space')
-    .argument('<file>', 'the CSV or XLSX file')
+    .description(
+      'import contacts from a CSV or XLSX file, or load a Kith JSON export into an empty Space, as a member of the Space',
+    )
+    .argument('<file>', 'the CSV or XLSX file, or a Kith JSON export')
     .requiredOption('--space <id>', 'the Space’s id')
     .requiredOption('--as <email>', 'the member (admin or superadmin) the import is made as')
     .option('--dry-run', 'check every row and report rejections; change nothing')

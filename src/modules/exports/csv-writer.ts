@@ -1,6 +1,7 @@
 import type { Writable } from 'node:stream';
+import { CrlfLines } from './crlf-lines.ts';
 import type { ExportColumn, ExportRow } from './export-columns.ts';
-import type { ExportContent } from './export-content.ts';
+import type { ExportContent, ExportTable } from './export-content.ts';
 import { manifestJson } from './export-manifest.ts';
 import { neutraliseFormula } from './formula-neutraliser.ts';
 import { ZipOutput } from './zip-output.ts';
@@ -31,6 +32,41 @@ function csvLine(columns: readonly ExportColumn[], row: ExportRow): string {
 }
 
 /**
+ * Writes the rows of `table`; returns how many. The engine's COPY writes the
+ * CSV (copy-layouts.ts: the same fields, neutralised in SQL) where it can; the
+ * JavaScript writer above does the rest (members).
+ */
+async function writeRows(
+  table: ExportTable,
+  content: ExportContent,
+  write: (chunk: string | Buffer) => Promise<void>,
+): Promise<number> {
+  let count = 0;
+  const copied = table.copy?.('csv');
+  if (copied) {
+    const lines = new CrlfLines();
+    for await (const page of copied) {
+      for await (const chunk of page.chunks) {
+        await write(lines.transform(chunk));
+      }
+      count += page.rows;
+      content.onRows(table.name, page.rows);
+    }
+    return count;
+  }
+  for await (const page of table.pages()) {
+    let text = '';
+    for (const row of page) {
+      text += csvLine(table.columns, row);
+    }
+    count += page.length;
+    await write(text);
+    content.onRows(table.name, page.length);
+  }
+  return count;
+}
+
+/**
  * A zip of `<table>.csv` per table (UTF-8 with BOM, CRLF, a header line of column
  * names) and `manifest.json` last, once the row counts are known.
  */
@@ -44,15 +80,7 @@ export async function writeCsvExport(out: Writable, content: ExportContent): Pro
       async (write) => {
         const header = table.columns.map((column) => column.name).join(',');
         await write(`${byteOrderMark}${header}\r\n`);
-        for await (const page of table.pages()) {
-          let text = '';
-          for (const row of page) {
-            text += csvLine(table.columns, row);
-          }
-          count += page.length;
-          await write(text);
-          content.onRows(table.name, page.length);
-        }
+        count = await writeRows(table, content, write);
       },
       csvDeflateLevel,
     );

@@ -7,11 +7,13 @@
  *  reader would notice is version 2, written beside it.
  * ============================================================================
  */
-import type { CopyOut, Queryable } from '../../stores/database.ts';
+import type { Queryable } from '../../stores/database.ts';
 import { readSpaceTables } from '../../stores/space-tables.ts';
 import { listMembers } from '../spaces/member.repository.ts';
+import { type CopyLayout, copyPlan } from './copy-layouts.ts';
 import { type ExportColumn, type ExportRow, isoMicros, kindOf } from './export-columns.ts';
 import type { ExportFormat } from './export-formats.ts';
+import { type CopyPage, type CopySource, copySpaceRowPages } from './space-copy.repository.ts';
 import { countSpaceRows, readSpaceRowPages } from './space-rows.repository.ts';
 
 /** Version of the export layout (docs/export-format.md): a persisted contract. */
@@ -24,6 +26,12 @@ export interface ExportTable {
   /** Rows when the export started (progress); the file holds what was read. */
   readonly expectedRows: number;
   pages(): AsyncIterable<ExportRow[]>;
+  /**
+   * The same rows as the engine's COPY writes them in `layout` (copy-layouts.ts),
+   * pages of `pageRows()` rows at most; absent when the table cannot be (members,
+   * read from the platform store, or a column type the SQL cannot match).
+   */
+  copy?(layout: CopyLayout, pageRows?: () => number): AsyncIterable<CopyPage> | undefined;
 }
 
 /** What every format writes: who and what the export is, and the Space's tables in order. */
@@ -43,6 +51,9 @@ export interface ExportContent {
 
 /** Rows per keyset page: large enough to amortise a statement, small enough to stay constant. */
 export const exportPageSize = 10_000;
+
+/** Rows per COPY page: its bytes are all a page holds in memory (PGlite: ~10 MB of CSV). */
+export const copyPageSize = 25_000;
 
 const memberColumns: ExportColumn[] = [
   { name: 'user_id', type: 'uuid', kind: 'string' },
@@ -94,20 +105,23 @@ export async function membersTable(platform: Queryable, spaceId: string): Promis
 const keyMaterialTables = new Set(['space_data_keys']);
 
 /** Every customer-data table of the region store, parents first, restricted to the Space. */
-export async function regionTables(
-  region: Queryable & CopyOut,
-  spaceId: string,
-): Promise<ExportTable[]> {
+export async function regionTables(region: CopySource, spaceId: string): Promise<ExportTable[]> {
   const tables: ExportTable[] = [];
   for (const table of await readSpaceTables(region)) {
     if (keyMaterialTables.has(table.name)) {
       continue;
     }
+    const columns = table.columns.map((column) => ({ ...column, kind: kindOf(column.type) }));
     tables.push({
       name: table.name,
-      columns: table.columns.map((column) => ({ ...column, kind: kindOf(column.type) })),
+      columns,
       expectedRows: await countSpaceRows(region, spaceId, table),
       pages: () => readSpaceRowPages(region, spaceId, table, exportPageSize),
+      // PostgreSQL streams a page: larger pages there cost no memory, fewer key scans.
+      copy: (layout, pageRows = () => copyPageSize * (region.transaction ? 1 : 4)) => {
+        const plan = copyPlan(layout, table.name, columns);
+        return plan && copySpaceRowPages(region, spaceId, table, plan, pageRows);
+      },
     });
   }
   return tables;

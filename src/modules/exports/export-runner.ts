@@ -1,6 +1,6 @@
 import type { Writable } from 'node:stream';
 import type { ServiceDeps } from '../../services.ts';
-import type { CopyOut, Queryable } from '../../stores/database.ts';
+import type { Queryable } from '../../stores/database.ts';
 import type { HistoryActor } from '../history/history-writer.ts';
 import { appendHistoryEntries } from '../history/history-writer.ts';
 import { writeCsvExport } from './csv-writer.ts';
@@ -11,6 +11,7 @@ import type { ExportFormat } from './export-formats.ts';
 import { deleteExportFiles, writeExportFile } from './export-storage.ts';
 import { writeJsonExport, writeNdjsonExport } from './json-writers.ts';
 import { writeParquetExport } from './parquet-writer.ts';
+import type { CopySource } from './space-copy.repository.ts';
 import { writeXlsxExport } from './xlsx-writer.ts';
 
 const writers: Record<ExportFormat, (out: Writable, content: ExportContent) => Promise<void>> = {
@@ -48,7 +49,7 @@ export async function runExportJob(deps: ServiceDeps, job: ExportJob): Promise<v
   try {
     const platform = await deps.stores.platform();
     const members = await membersTable(platform, job.spaceId);
-    const read = (source: Queryable & CopyOut) => writeWith(deps, job, source, db, members);
+    const read = (source: CopySource) => writeWith(deps, job, source, db, members);
     // On PostgreSQL the Space is read in one REPEATABLE READ snapshot, so the
     // tables agree with each other. PGlite has one connection: a transaction held
     // for the whole export would stall every other request, so it reads live.
@@ -56,6 +57,9 @@ export async function runExportJob(deps: ServiceDeps, job: ExportJob): Promise<v
       db.engine === 'postgres'
         ? await db.transaction(async (tx) => {
             await tx.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY');
+            // The COPY selects are long expressions (copy-layouts.ts) over many rows:
+            // JIT would compile them again for every page, for far longer than they run.
+            await tx.query('SET LOCAL jit = off');
             return read(tx);
           })
         : await read(db);
@@ -100,7 +104,7 @@ export async function runExportJob(deps: ServiceDeps, job: ExportJob): Promise<v
 async function writeWith(
   deps: ServiceDeps,
   job: ExportJob,
-  source: Queryable & CopyOut,
+  source: CopySource,
   progressDb: Queryable,
   members: Awaited<ReturnType<typeof membersTable>>,
 ) {

@@ -44,9 +44,15 @@ export async function loadJsonExport(
   caller: Caller,
   path: string,
   at: Date,
+  options: {
+    /** The load's id (an import's, when the imports route runs it); new when absent. */
+    loadId?: string;
+    /** Runs in the load's transaction once every row is in: what records the load commits with it. */
+    onLoaded?: (tx: Queryable, result: LoadResult) => Promise<void>;
+  } = {},
 ): Promise<LoadResult> {
   const spaceId = grant.space.id;
-  const loadId = randomUUID();
+  const loadId = options.loadId ?? randomUUID();
   const existing = new Map((await readSpaceTables(db)).map((t) => [t.name, t.columns]));
   return db.transaction(async (tx) => {
     if (await spaceHoldsCustomerData(tx, spaceId)) {
@@ -90,6 +96,7 @@ export async function loadJsonExport(
     }
     await flush();
     await recordLoad(tx, caller, grant, { loadId, at, entries, rowCounts, exportId });
+    await options.onLoaded?.(tx, { loadId, rowCounts });
     return { loadId, rowCounts };
   });
 }

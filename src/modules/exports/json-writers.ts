@@ -1,6 +1,7 @@
 import type { Writable } from 'node:stream';
 import { type ExportColumn, type ExportRow, isJsonNumber } from './export-columns.ts';
-import { type ExportContent, exportFormatVersion } from './export-content.ts';
+import { type ExportContent, type ExportTable, exportFormatVersion } from './export-content.ts';
+import type { CopyPage } from './space-copy.repository.ts';
 import { writeChunk } from './stream-writes.ts';
 
 /**
@@ -49,26 +50,79 @@ function columnsJson(columns: readonly ExportColumn[]): string {
   return JSON.stringify(columns.map(({ name, type }) => ({ name, type })));
 }
 
+/** The rows of a table of a JSON export by the writer: `\n{…}`, then `,\n{…}` for each next. */
+async function writeJsonRows(
+  out: Writable,
+  table: ExportTable,
+  content: ExportContent,
+): Promise<number> {
+  const encode = rowEncoder(table.columns);
+  let count = 0;
+  for await (const page of table.pages()) {
+    let text = '';
+    for (const row of page) {
+      text += `${count === 0 ? '\n' : ',\n'}${encode(row)}`;
+      count += 1;
+    }
+    await writeChunk(out, text);
+    content.onRows(table.name, page.length);
+  }
+  return count;
+}
+
+/**
+ * The same rows from COPY (copy-layouts.ts), each `{…},\n`: the first goes after
+ * a `\n`, and the last's `,\n` is held back and dropped at the end.
+ */
+async function writeCopiedJsonRows(
+  out: Writable,
+  table: ExportTable,
+  content: ExportContent,
+  pages: AsyncIterable<CopyPage>,
+): Promise<number> {
+  let count = 0;
+  let held = Buffer.alloc(0);
+  for await (const page of pages) {
+    if (count === 0) {
+      await writeChunk(out, '\n');
+    }
+    for await (const chunk of page.chunks) {
+      if (chunk.length >= 2) {
+        if (held.length > 0) {
+          await writeChunk(out, held);
+        }
+        await writeChunk(out, chunk.subarray(0, chunk.length - 2));
+        held = Buffer.from(chunk.subarray(chunk.length - 2));
+      } else {
+        const bytes = Buffer.concat([held, chunk]);
+        if (bytes.length > 2) {
+          await writeChunk(out, bytes.subarray(0, bytes.length - 2));
+        }
+        held = Buffer.from(bytes.subarray(Math.max(0, bytes.length - 2)));
+      }
+    }
+    count += page.rows;
+    content.onRows(table.name, page.rows);
+  }
+  if (count > 0 && held.toString() !== ',\n') {
+    throw new Error(`the JSON rows of ${table.name} do not end as COPY writes them`);
+  }
+  return count;
+}
+
 /** `{"format":"kith-export","version":1,…,"tables":{"<name>":{"columns":[…],"rows":[\n{…},\n…]}},"rowCounts":{…}}` */
 export async function writeJsonExport(out: Writable, content: ExportContent): Promise<void> {
   const counts: Record<string, number> = {};
   await writeChunk(out, `{${headerFields(content)},"tables":{\n`);
   for (const [t, table] of content.tables.entries()) {
-    const encode = rowEncoder(table.columns);
     await writeChunk(
       out,
       `${JSON.stringify(table.name)}:{"columns":${columnsJson(table.columns)},"rows":[`,
     );
-    let count = 0;
-    for await (const page of table.pages()) {
-      let text = '';
-      for (const row of page) {
-        text += `${count === 0 ? '\n' : ',\n'}${encode(row)}`;
-        count += 1;
-      }
-      await writeChunk(out, text);
-      content.onRows(table.name, page.length);
-    }
+    const copied = table.copy?.('json');
+    const count = copied
+      ? await writeCopiedJsonRows(out, table, content, copied)
+      : await writeJsonRows(out, table, content);
     counts[table.name] = count;
     await writeChunk(out, `\n]}${t < content.tables.length - 1 ? ',' : ''}\n`);
   }
@@ -85,14 +139,26 @@ export async function writeNdjsonExport(out: Writable, content: ExportContent): 
     await writeChunk(out, `{"table":${name},"columns":${columnsJson(table.columns)}}\n`);
     const prefix = `{"table":${name},"row":`;
     let count = 0;
-    for await (const page of table.pages()) {
-      let text = '';
-      for (const row of page) {
-        text += `${prefix}${encode(row)}}\n`;
+    const copied = table.copy?.('ndjson');
+    if (copied) {
+      // COPY writes each line whole (copy-layouts.ts).
+      for await (const page of copied) {
+        for await (const chunk of page.chunks) {
+          await writeChunk(out, chunk);
+        }
+        count += page.rows;
+        content.onRows(table.name, page.rows);
       }
-      count += page.length;
-      await writeChunk(out, text);
-      content.onRows(table.name, page.length);
+    } else {
+      for await (const page of table.pages()) {
+        let text = '';
+        for (const row of page) {
+          text += `${prefix}${encode(row)}}\n`;
+        }
+        count += page.length;
+        await writeChunk(out, text);
+        content.onRows(table.name, page.length);
+      }
     }
     counts[table.name] = count;
   }

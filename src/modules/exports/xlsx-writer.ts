@@ -1,6 +1,7 @@
 import type { Writable } from 'node:stream';
+import { verbatimQuote } from './copy-layouts.ts';
 import type { ExportTable } from './export-content.ts';
-import { type ExportContent, exportFormatVersion } from './export-content.ts';
+import { copyPageSize, type ExportContent, exportFormatVersion } from './export-content.ts';
 import {
   escapeAttribute,
   mainNamespace,
@@ -47,7 +48,9 @@ export async function writeXlsxExport(out: Writable, content: ExportContent): Pr
     return sheet;
   };
   for (const table of content.tables) {
-    counts[table.name] = await writeTableSheets(zip, table, content, addSheet);
+    counts[table.name] =
+      (await writeCopiedSheets(zip, table, content, addSheet)) ??
+      (await writeTableSheets(zip, table, content, addSheet));
   }
   const info = { name: 'export', path: 'worksheets/sheet1.xml' };
   await zip.entry(
@@ -62,6 +65,67 @@ export async function writeXlsxExport(out: Writable, content: ExportContent): Pr
   await zip.entry('xl/_rels/workbook.xml.rels', (write) => write(workbookRelationships(all)));
   await zip.entry('xl/styles.xml', (write) => write(styles));
   await zip.close();
+}
+
+/**
+ * Writes `table` from COPY, each row its `<row>` (copy-layouts.ts), over as many
+ * sheets as Excel's row limit needs: pages are sized never to cross it. Returns
+ * its rows, or undefined when the table has no COPY layout.
+ */
+async function writeCopiedSheets(
+  zip: ZipOutput,
+  table: ExportTable,
+  content: ExportContent,
+  addSheet: (name: string) => Sheet,
+): Promise<number | undefined> {
+  let room = maxSheetRows - 1;
+  const pages = table.copy?.('xlsx', () => Math.min(copyPageSize, room))?.[Symbol.asyncIterator]();
+  if (!pages) {
+    return undefined;
+  }
+  let next = await pages.next();
+  let count = 0;
+  for (let part = 1; part === 1 || !next.done; part += 1) {
+    const sheet = addSheet(sheetName(table.name, part));
+    await zip.entry(
+      `xl/${sheet.path}`,
+      async (write) => {
+        await write(sheetHead + headerRow(table));
+        while (!next.done && room > 0) {
+          for await (const chunk of next.value.chunks) {
+            // Rows are separated by a line feed (white space between elements);
+            // a row whose cells hold a line feed comes wrapped in \x01.
+            await write(chunk.includes(verbatimQuote) ? withoutByte(chunk, verbatimQuote) : chunk);
+          }
+          room -= next.value.rows;
+          count += next.value.rows;
+          content.onRows(table.name, next.value.rows);
+          if (room > 0) {
+            next = await pages.next();
+          }
+        }
+        await write(sheetTail);
+      },
+      xlsxDeflateLevel,
+    );
+    if (room === 0) {
+      room = maxSheetRows - 1;
+      next = await pages.next();
+    }
+  }
+  return count;
+}
+
+function withoutByte(chunk: Buffer, byte: number): Buffer {
+  const out = Buffer.allocUnsafe(chunk.length);
+  let o = 0;
+  for (const value of chunk) {
+    if (value !== byte) {
+      out[o] = value;
+      o += 1;
+    }
+  }
+  return out.subarray(0, o);
 }
 
 /** Writes `table` over as many sheets as Excel's row limit needs (at least one); returns its rows. */

@@ -27,7 +27,7 @@ export interface ImportRecord {
   dryRun: boolean;
   createdBy: string;
   fileName: string;
-  fileFormat: 'csv' | 'xlsx';
+  fileFormat: 'csv' | 'xlsx' | 'json';
   fileSize: number;
   fileSha256: string;
   options: Record<string, unknown>;
@@ -44,7 +44,7 @@ interface ImportRow {
   dry_run: boolean;
   created_by: string;
   file_name: string;
-  file_format: 'csv' | 'xlsx';
+  file_format: 'csv' | 'xlsx' | 'json';
   file_size: string | number;
   file_sha256: string;
   options: Record<string, unknown>;

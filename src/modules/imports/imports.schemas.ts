@@ -61,7 +61,7 @@ export const importSchema = z.object({
   ]),
   dryRun: z.boolean(),
   fileName: z.string(),
-  format: z.enum(['csv', 'xlsx']),
+  format: z.enum(['csv', 'xlsx', 'json']),
   size: z.number(),
   sha256: z.string(),
   options: z.record(z.string(), z.unknown()),

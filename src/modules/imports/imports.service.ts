@@ -6,10 +6,13 @@ import type { ServiceDeps } from '../../services.ts';
 import type { Database } from '../../stores/database.ts';
 import { parseInput } from '../contacts/contact-input.ts';
 import { definitionsOf } from '../contacts/custom-field.repository.ts';
+import { spaceHoldsCustomerData } from '../exports/space-load.repository.ts';
 import { entryFor } from '../history/entry-for.ts';
 import { appendHistoryEntries } from '../history/history-writer.ts';
 import { isUuid, SpaceAccess, type SpaceGrant } from '../spaces/space-access.ts';
 import { checkHeaders, guessMapping, resolveMapping } from './column-mapping.ts';
+import { readExportFileEnds } from './export-file.ts';
+import { runExportLoad } from './export-load.ts';
 import {
   deleteStagedRows,
   findCommittedImportOfFile,
@@ -88,6 +91,11 @@ export class ImportsService {
       const grant = await this.authorize(caller, spaceId);
       const options = parseInput(importOptions, rawOptions);
       const db = await this.regionOf(grant);
+      const exported = await readExportFileEnds(upload.path);
+      if (exported) {
+        const job = { upload, options, rowCounts: exported.rowCounts, onProgress, cleanup };
+        return await this.startExportLoad(db, caller, grant, job);
+      }
       const format = (await isZipFile(upload.path)) ? 'xlsx' : 'csv';
       if (format === 'csv' && /\.xlsx$/i.test(upload.fileName)) {
         throw badFile('the file is named .xlsx but is not an XLSX (zip) file');
@@ -158,6 +166,71 @@ export class ImportsService {
       await cleanup();
       throw error;
     }
+  }
+
+  /** `start` for a Kith JSON export: into an empty Space only, its rows as they were exported. */
+  private async startExportLoad(
+    db: Database,
+    caller: Caller,
+    grant: SpaceGrant,
+    job: {
+      upload: ImportUpload;
+      options: ImportOptions;
+      rowCounts: Record<string, number>;
+      onProgress?: (view: ImportView) => void;
+      cleanup: () => Promise<unknown>;
+    },
+  ): Promise<{ id: string; done: Promise<void> }> {
+    const { upload, options } = job;
+    if (options.mapping) {
+      throw badFile('a Kith JSON export is loaded as it is: send it without a mapping');
+    }
+    if (await spaceHoldsCustomerData(db, grant.space.id)) {
+      throw new AppError(
+        'conflict',
+        'the Space already holds contacts or custom fields: a Kith JSON export loads into an empty Space',
+      );
+    }
+    const now = this.deps.clock();
+    const record: ImportRecord = {
+      id: randomUUID(),
+      status: 'queued',
+      dryRun: options.dryRun,
+      createdBy: caller.actor.id,
+      fileName: safeFileName(upload.fileName),
+      fileFormat: 'json',
+      fileSize: upload.size,
+      fileSha256: upload.sha256,
+      options: { mapping: {}, mode: options.mode, dedupBy: options.dedupBy, encoding: 'auto' },
+      counts: {
+        totalRows: job.rowCounts.contacts ?? 0,
+        processedRows: 0,
+        validRows: 0,
+        rejectedRows: 0,
+        created: 0,
+        updated: 0,
+        skipped: 0,
+      },
+      error: null,
+      createdAt: now,
+      updatedAt: now,
+      finishedAt: null,
+    };
+    await insertImport(db, grant.space.id, record);
+    const live: LiveImport = { record, committedRows: 0, done: Promise.resolve() };
+    this.live.set(record.id, live);
+    const report = () => job.onProgress?.(toImportView(record, [], null, live.committedRows));
+    live.done = runExportLoad(db, caller, grant, record, upload.path, {
+      clock: this.deps.clock,
+      report,
+      committed: (rows) => {
+        live.committedRows = rows;
+      },
+    }).finally(async () => {
+      this.live.delete(record.id);
+      await job.cleanup();
+    });
+    return { id: record.id, done: live.done };
   }
 
   /** The import's status, progress, counts and a page of its rejected rows. */
