@@ -3,10 +3,10 @@ import type { Caller } from '../../context.ts';
 import type { Transaction } from '../../stores/database.ts';
 import { findContactsForUpdate } from '../contacts/contact.repository.ts';
 import { diffContacts, type FieldChange } from '../contacts/contact-diff.ts';
-import { applyContactInput, assertIdentifiable, parseInput } from '../contacts/contact-input.ts';
+import { applyContactInput, assertIdentifiable } from '../contacts/contact-input.ts';
 import { type Contact, type ContactFields, emptyContactFields } from '../contacts/contact-model.ts';
 import { normaliseText, phoneDigits } from '../contacts/contact-search.ts';
-import { contactInput } from '../contacts/contacts.schemas.ts';
+import type { ContactInput } from '../contacts/contacts.schemas.ts';
 import { definitionsOf } from '../contacts/custom-field.repository.ts';
 import { entryFor } from '../history/entry-for.ts';
 import { appendHistoryBulk } from '../history/history-bulk.ts';
@@ -85,7 +85,10 @@ export async function commitStagedRows(
       break;
     }
     afterLine = rows.at(-1)?.line ?? afterLine;
-    const inputs = rows.map((row) => parseInput(contactInput, row.input));
+    // Staged inputs are what `checkRow` parsed with the contacts schema in this
+    // same job; what can have changed since (custom field definitions) is
+    // checked again by applyContactInput.
+    const inputs = rows.map((row) => row.input as ContactInput);
     // Dedup keys of this batch: contacts already in the Space, those created by
     // earlier batches included (the lookup runs inside the same transaction),
     // and those created earlier in this batch. Memory stays one batch wide.
