@@ -100,10 +100,10 @@ export async function appendHistoryBulk(
     return [];
   }
   // Entries first: the values' foreign key names them.
-  await tx.copyIn(entryColumns, entryText.take());
+  await tx.copyIn(entryColumns, piecesOf(entryText.take()));
   const values = valueText.take();
   if (values.length > 0) {
-    await tx.copyIn(valueColumns, values);
+    await tx.copyIn(valueColumns, piecesOf(values));
   }
   await moveHead(tx, space, { seq, hash: prevHash });
   return appended;
@@ -146,6 +146,13 @@ async function withoutDelivered(
   return entries.filter((entry) => !entry.originId || !delivered.has(entry.originId.toLowerCase()));
 }
 
+/** Hands the pieces over one by one, letting go of each once sent. */
+async function* piecesOf(pieces: Buffer[]): AsyncIterable<Buffer> {
+  for (let piece = pieces.shift(); piece !== undefined; piece = pieces.shift()) {
+    yield piece;
+  }
+}
+
 /** COPY text gathered as Buffers of about `pieceBytes`, not one string per row. */
 class CopyPieces {
   private readonly pieces: Buffer[] = [];
@@ -160,12 +167,10 @@ class CopyPieces {
     }
   }
 
-  /** Everything added, as one Buffer (PGlite takes its COPY input as one blob). */
-  take(): Buffer {
+  /** Everything added, as its pieces (PostgreSQL streams them; PGlite joins them into one blob). */
+  take(): Buffer[] {
     this.flush();
-    const all = this.pieces.length === 1 ? (this.pieces[0] as Buffer) : Buffer.concat(this.pieces);
-    this.pieces.length = 0;
-    return all;
+    return this.pieces.splice(0);
   }
 
   private flush(): void {

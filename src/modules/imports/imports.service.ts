@@ -329,7 +329,6 @@ export class ImportsService {
           },
         ]);
         await deleteStagedRows(tx, spaceId, record.id);
-        record.status = 'committed';
         await saveImportState(tx, spaceId, record.id, {
           status: 'committed',
           counts: record.counts,
@@ -337,6 +336,8 @@ export class ImportsService {
           finished: true,
         });
       });
+      // Only now: a status read from memory must not say committed before the transaction is.
+      record.status = 'committed';
       report();
     } catch (error) {
       await hooks.release();
