@@ -86,6 +86,22 @@ export async function findContact(
   return rows[0] && toContact(rows[0]);
 }
 
+/** The contacts with these ids, deleted or not, each row locked until the transaction ends (imports). */
+export async function findContactsForUpdate(
+  db: Queryable,
+  spaceId: string,
+  ids: readonly string[],
+): Promise<Contact[]> {
+  if (ids.length === 0) {
+    return [];
+  }
+  const { rows } = await db.query<ContactRow>(
+    `${selectContact()} WHERE c.space_id = $1 AND c.id = ANY($2::uuid[]) ORDER BY c.id FOR UPDATE`,
+    [spaceId, ids],
+  );
+  return rows.map(toContact);
+}
+
 function fieldValues(fields: ContactFields): unknown[] {
   const search = searchColumnsOf(fields);
   return [

@@ -358,3 +358,15 @@ function label(value: string | null | undefined, max: number): string | null {
   }
   return clean.replace(loneSurrogates, '\ufffd');
 }
+
+/** Shared with the bulk append (history-bulk.ts), which must build exactly the same entries. */
+export {
+  assertValid,
+  countValues,
+  hashedFields,
+  label,
+  maxDeviceLength,
+  maxIpLength,
+  normaliseUuid,
+  SaltPool,
+};

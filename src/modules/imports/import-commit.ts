@@ -1,24 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import type { Caller } from '../../context.ts';
-import type { Queryable } from '../../stores/database.ts';
-import {
-  findContact,
-  replaceContactTags,
-  saveContactConsents,
-  updateContactColumns,
-} from '../contacts/contact.repository.ts';
-import { diffContacts } from '../contacts/contact-diff.ts';
-import { applyContactInput, assertIdentifiable, parseInput } from '../contacts/contact-input.ts';
-import { type Contact, consentChannels, emptyContactFields } from '../contacts/contact-model.ts';
+import type { Transaction } from '../../stores/database.ts';
+import { findContactsForUpdate } from '../contacts/contact.repository.ts';
+import { diffContacts, type FieldChange } from '../contacts/contact-diff.ts';
+import { applyContactInput, assertIdentifiable } from '../contacts/contact-input.ts';
+import { type Contact, type ContactFields, emptyContactFields } from '../contacts/contact-model.ts';
 import { normaliseText, phoneDigits } from '../contacts/contact-search.ts';
-import { contactInput } from '../contacts/contacts.schemas.ts';
+import type { ContactInput } from '../contacts/contacts.schemas.ts';
 import { definitionsOf } from '../contacts/custom-field.repository.ts';
 import { entryFor } from '../history/entry-for.ts';
+import { appendHistoryBulk } from '../history/history-bulk.ts';
 import type { HistoryEntryInput } from '../history/history-writer.ts';
-import { appendHistoryEntries } from '../history/history-writer.ts';
 import type { SpaceGrant } from '../spaces/space-access.ts';
 import { readStagedRows } from './import.repository.ts';
-import { findContactsByKey, insertContacts } from './import-contacts.repository.ts';
+import { findContactsByKey, insertContacts, updateContacts } from './import-contacts.repository.ts';
 
 export const dedupModes = ['skip', 'update', 'create'] as const;
 export type DedupMode = (typeof dedupModes)[number];
@@ -29,6 +24,8 @@ export interface CommitPlan {
   readonly importId: string;
   readonly mode: DedupMode;
   readonly dedupBy: DedupKey;
+  /** Staged rows per batch (default 20,000): smaller for small files, so progress moves. */
+  readonly batchRows?: number;
 }
 
 export interface CommitCounts {
@@ -37,17 +34,21 @@ export interface CommitCounts {
   skipped: number;
 }
 
-const batchRows = 2000;
+/** Staged rows per batch: read, decided and written together, then their history in one bulk append. */
+const defaultBatchRows = 20_000;
 
 /**
  * Turns the staged rows into contacts inside `tx`, the caller's one region
- * transaction: created in bulk, matched ones skipped or updated by the dedup
- * mode, each with its history entry carrying the import's id (source `import`),
- * written a batch at a time. Throws, and so rolls everything back, if any row no
- * longer passes (a custom field deleted since the dry run, say).
+ * transaction, a batch at a time and set-based: the batch's dedup keys looked
+ * up in one statement, the matched contacts loaded (and locked) in one, the new
+ * contacts with their tags and consents loaded by COPY, the updated ones written
+ * by one UPDATE … FROM, and every contact's history entry (carrying the
+ * import's id, source `import`) appended by one bulk COPY that moves the chain
+ * head once. Throws, and so rolls everything back, if any row no longer passes
+ * (a custom field deleted since the dry run, say).
  */
 export async function commitStagedRows(
-  tx: Queryable,
+  tx: Transaction,
   caller: Caller,
   grant: SpaceGrant,
   plan: CommitPlan,
@@ -59,67 +60,108 @@ export async function commitStagedRows(
   const definitions = await definitionsOf(tx, spaceId);
   const stamp = { source: 'import', at };
   const counts: CommitCounts = { created: 0, updated: 0, skipped: 0 };
-  const keyOf = (email: string | null, phone: string | null) =>
+  const keyOf = (email: string | null | undefined, phone: string | null | undefined) =>
     plan.dedupBy === 'email' ? normaliseText(email) : phoneDigits(phone);
+  const entryOf = (
+    action: 'contact.create' | 'contact.update',
+    id: string,
+    changes: FieldChange[],
+  ): HistoryEntryInput => ({
+    ...entryFor(actor, grant, {
+      action,
+      target: { type: 'contact', id },
+      changes,
+      at,
+      subjectId: id,
+    }),
+    importId: plan.importId,
+  });
+  const limit = plan.batchRows ?? defaultBatchRows;
   let afterLine = 0;
   let done = 0;
   for (;;) {
-    const rows = await readStagedRows(tx, spaceId, plan.importId, afterLine, batchRows);
+    const rows = await readStagedRows(tx, spaceId, plan.importId, afterLine, limit);
     if (rows.length === 0) {
       break;
     }
     afterLine = rows.at(-1)?.line ?? afterLine;
+    // Staged inputs are what `checkRow` parsed with the contacts schema in this
+    // same job; what can have changed since (custom field definitions) is
+    // checked again by applyContactInput.
+    const inputs = rows.map((row) => row.input as ContactInput);
     // Dedup keys of this batch: contacts already in the Space, those created by
     // earlier batches included (the lookup runs inside the same transaction),
     // and those created earlier in this batch. Memory stays one batch wide.
     const seen = new Map<string, string>();
-    const inputs = rows.map((row) => parseInput(contactInput, row.input));
+    const existing = new Map<string, Contact>();
     if (plan.mode !== 'create') {
-      const keys = inputs.map((input) => keyOf(input.email ?? null, input.phone ?? null));
-      const unique = [...new Set(keys.filter((key) => key !== ''))];
-      for (const found of await findContactsByKey(tx, spaceId, plan.dedupBy, unique)) {
+      const keys = new Set<string>();
+      for (const input of inputs) {
+        const key = keyOf(input.email, input.phone);
+        if (key !== '') {
+          keys.add(key);
+        }
+      }
+      for (const found of await findContactsByKey(tx, spaceId, plan.dedupBy, [...keys])) {
         if (!seen.has(found.key)) {
           seen.set(found.key, found.id);
         }
       }
+      if (plan.mode === 'update' && seen.size > 0) {
+        for (const contact of await findContactsForUpdate(tx, spaceId, [
+          ...new Set(seen.values()),
+        ])) {
+          existing.set(contact.id, contact);
+        }
+      }
     }
-    const created: Contact[] = [];
-    const pending = new Map<string, Contact>();
+    const created = new Map<string, Contact>();
+    const updated = new Map<
+      string,
+      { after: ContactFields; tags: boolean; consents: Set<string> }
+    >();
     const entries: HistoryEntryInput[] = [];
-    const entryOf = (
-      action: 'contact.create' | 'contact.update',
-      id: string,
-      changes: ReturnType<typeof diffContacts>,
-    ) => ({
-      ...entryFor(actor, grant, {
-        action,
-        target: { type: 'contact', id },
-        changes,
-        at,
-        subjectId: id,
-      }),
-      importId: plan.importId,
-    });
     for (const input of inputs) {
-      const key = plan.mode === 'create' ? '' : keyOf(input.email ?? null, input.phone ?? null);
+      const key = plan.mode === 'create' ? '' : keyOf(input.email, input.phone);
       const match = key === '' ? undefined : seen.get(key);
       if (match !== undefined && plan.mode === 'skip') {
         counts.skipped += 1;
         continue;
       }
       if (match !== undefined && plan.mode === 'update') {
-        const inBatch = pending.get(match);
+        const inBatch = created.get(match);
         if (inBatch) {
           const next = applyContactInput(inBatch, input, definitions, stamp);
-          pending.set(match, { ...inBatch, ...next });
+          created.set(match, { ...inBatch, ...next });
           counts.skipped += 1;
           continue;
         }
-        if (await updateOne(tx, spaceId, match, input, definitions, stamp, at, entries, entryOf)) {
-          counts.updated += 1;
-        } else {
+        const current = existing.get(match);
+        const state = updated.get(match);
+        const before = state?.after ?? current;
+        if (!before) {
           counts.skipped += 1;
+          continue;
         }
+        const after = applyContactInput(before, input, definitions, stamp);
+        const changes = diffContacts(before, after);
+        if (changes.length === 0) {
+          counts.skipped += 1;
+          continue;
+        }
+        assertIdentifiable(before, after);
+        const next = state ?? { after, tags: false, consents: new Set<string>() };
+        next.after = after;
+        for (const change of changes) {
+          if (change.field === 'tags') {
+            next.tags = true;
+          } else if (change.field.startsWith('consents.')) {
+            next.consents.add(change.field.slice('consents.'.length));
+          }
+        }
+        updated.set(match, next);
+        entries.push(entryOf('contact.update', match, changes));
+        counts.updated += 1;
         continue;
       }
       const fields = applyContactInput(emptyContactFields(), input, definitions, stamp);
@@ -132,64 +174,30 @@ export async function commitStagedRows(
         updatedAt: at,
         deletedAt: null,
       };
-      pending.set(contact.id, contact);
-      created.push(contact);
+      created.set(contact.id, contact);
       if (key !== '') {
         seen.set(key, contact.id);
       }
     }
-    const finalCreated = created.map((c) => pending.get(c.id) ?? c);
-    await insertContacts(tx, spaceId, finalCreated);
-    for (const contact of finalCreated) {
+    await updateContacts(
+      tx,
+      spaceId,
+      [...updated].map(([id, u]) => ({
+        id,
+        after: u.after,
+        tags: u.tags,
+        consents: [...u.consents],
+      })),
+      at,
+    );
+    await insertContacts(tx, spaceId, [...created.values()]);
+    for (const contact of created.values()) {
       entries.push(entryOf('contact.create', contact.id, diffContacts(null, contact)));
     }
-    counts.created += finalCreated.length;
-    await appendHistoryEntries(tx, spaceId, entries);
+    counts.created += created.size;
+    await appendHistoryBulk(tx, spaceId, entries);
     done += rows.length;
     onProgress(done);
   }
   return counts;
-}
-
-/** Applies the row to the existing contact; false when nothing changes. */
-async function updateOne(
-  tx: Queryable,
-  spaceId: string,
-  contactId: string,
-  input: ReturnType<typeof parseInput<typeof contactInput>>,
-  definitions: Awaited<ReturnType<typeof definitionsOf>>,
-  stamp: { source: string; at: Date },
-  at: Date,
-  entries: HistoryEntryInput[],
-  entryOf: (
-    action: 'contact.update',
-    id: string,
-    changes: ReturnType<typeof diffContacts>,
-  ) => HistoryEntryInput,
-): Promise<boolean> {
-  const current = await findContact(tx, spaceId, contactId, { lock: true });
-  if (!current) {
-    return false;
-  }
-  const after = applyContactInput(current, input, definitions, stamp);
-  const changes = diffContacts(current, after);
-  if (changes.length === 0) {
-    return false;
-  }
-  assertIdentifiable(current, after);
-  await updateContactColumns(tx, spaceId, contactId, after, at);
-  if (changes.some((c) => c.field === 'tags')) {
-    await replaceContactTags(tx, spaceId, contactId, after.tags);
-  }
-  const consents = consentChannels.filter((channel) =>
-    changes.some((c) => c.field === `consents.${channel}`),
-  );
-  await saveContactConsents(
-    tx,
-    spaceId,
-    contactId,
-    Object.fromEntries(consents.map((ch) => [ch, after.consents[ch]])),
-  );
-  entries.push(entryOf('contact.update', contactId, changes));
-  return true;
 }

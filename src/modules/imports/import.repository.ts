@@ -1,4 +1,5 @@
-import type { Database, Queryable } from '../../stores/database.ts';
+import { copyField, parseCopyRows } from '../../stores/copy-text.ts';
+import type { CopyIn, CopyOut, Database, Queryable } from '../../stores/database.ts';
 
 /** SQL of import jobs, their staged rows and their rejections. Every statement names the Space. */
 
@@ -175,9 +176,9 @@ export async function saveImportState(
   );
 }
 
-/** Stages valid rows (their contacts-API input) until the commit. */
+/** Stages valid rows (their contacts-API input) until the commit: one COPY per batch. */
 export async function stageRows(
-  db: Queryable,
+  db: CopyIn,
   spaceId: string,
   importId: string,
   rows: readonly { line: number; input: unknown }[],
@@ -185,15 +186,13 @@ export async function stageRows(
   if (rows.length === 0) {
     return;
   }
-  await db.query(
-    `INSERT INTO import_rows (space_id, import_id, line, input)
-     SELECT $1, $2, r.line, r.input FROM unnest($3::integer[], $4::text[]) AS r(line, input)`,
-    [spaceId, importId, rows.map((row) => row.line), rows.map((row) => JSON.stringify(row.input))],
-  );
+  const prefix = `${spaceId}\t${importId}\t`;
+  const text = rows.map((row) => `${prefix}${row.line}\t${copyField(JSON.stringify(row.input))}\n`);
+  await db.copyIn('import_rows (space_id, import_id, line, input)', Buffer.from(text.join('')));
 }
 
 export async function insertRejections(
-  db: Queryable,
+  db: CopyIn,
   spaceId: string,
   importId: string,
   rows: readonly { line: number; reason: string }[],
@@ -201,31 +200,41 @@ export async function insertRejections(
   if (rows.length === 0) {
     return;
   }
-  await db.query(
-    `INSERT INTO import_rejections (space_id, import_id, line, reason)
-     SELECT $1, $2, r.line, r.reason FROM jsonb_to_recordset($3::jsonb) AS r(line integer, reason text)`,
-    [spaceId, importId, JSON.stringify(rows)],
+  const prefix = `${spaceId}\t${importId}\t`;
+  const text = rows.map((row) => `${prefix}${row.line}\t${copyField(row.reason)}\n`);
+  await db.copyIn(
+    'import_rejections (space_id, import_id, line, reason)',
+    Buffer.from(text.join('')),
   );
 }
 
-/** Staged rows after `afterLine`, in line order. */
+/**
+ * Staged rows after `afterLine`, in line order, read through COPY (on PGlite an
+ * order of magnitude faster than a query's rows). The ids are the caller's
+ * checked UUIDs, so they are inlined.
+ */
 export async function readStagedRows(
-  db: Queryable,
+  db: CopyOut,
   spaceId: string,
   importId: string,
   afterLine: number,
   limit: number,
 ): Promise<{ line: number; input: Record<string, unknown> }[]> {
-  const { rows } = await db.query<{ line: number; input: string }>(
+  if (!uuidPattern.test(spaceId) || !uuidPattern.test(importId)) {
+    throw new Error('readStagedRows: ids must be UUIDs');
+  }
+  const output = await db.copyOut(
     `SELECT line, input FROM import_rows
-      WHERE space_id = $1 AND import_id = $2 AND line > $3 ORDER BY line LIMIT $4`,
-    [spaceId, importId, afterLine, limit],
+      WHERE space_id = '${spaceId}' AND import_id = '${importId}' AND line > ${Math.trunc(afterLine)}
+      ORDER BY line LIMIT ${Math.trunc(limit)}`,
   );
-  return rows.map((row) => ({
-    line: row.line,
-    input: JSON.parse(row.input) as Record<string, unknown>,
+  return parseCopyRows(output.toString('utf8')).map(([line, input]) => ({
+    line: Number(line),
+    input: JSON.parse(input ?? 'null') as Record<string, unknown>,
   }));
 }
+
+const uuidPattern = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 
 export async function deleteStagedRows(
   db: Queryable,

@@ -109,4 +109,65 @@ forEachEngine('import commit', (env) => {
       { action: 'import.commit', n: 1 },
     ]);
   });
+  test('update mode across batches: columns, tags and consents written set-based, one entry per change, the chain verifies', async () => {
+    const spaceId = await t.space(owner);
+    const first = `email,first name,tags,newsletter\n${Array.from({ length: 3000 }, (_, i) => `p${i}@example.org,First${i},t${i % 3},no`).join('\n')}\n`;
+    assert.equal((await importAndWait(t, owner, spaceId, first)).counts.created, 3000);
+    const lines = ['email,first name,tags,newsletter,city'];
+    for (let i = 0; i < 3000; i += 1) {
+      const tags = i % 2 === 0 ? `new;t${i % 3}` : `t${i % 3}`;
+      lines.push(`p${i}@example.org,First${i},${tags},${i % 3 === 0 ? 'yes' : 'no'},`);
+      if (i === 1) {
+        lines.push('p1@example.org,First1,t1,no,Lyon'); // the same contact again, same batch
+      }
+    }
+    lines.push('P0@example.org,,,,Nice'); // again, in the last batch: only its city
+    const view = await importAndWait(t, owner, spaceId, `${lines.join('\n')}\n`, {
+      mode: 'update',
+    });
+    assert.equal(view.status, 'committed', JSON.stringify(view));
+    // Rows that change something: tags (even i), consent (i % 3 = 0), and the two repeats.
+    assert.deepEqual(
+      [view.counts.created, view.counts.updated, view.counts.skipped],
+      [0, 2002, 1000],
+    );
+    const db = await env().stores.region('eu');
+    const { rows } = await db.query<{
+      email: string;
+      city: string | null;
+      tags: string[];
+      consent: string;
+    }>(
+      `SELECT c.email_search AS email, c.city,
+              ARRAY(SELECT tag FROM contact_tags t WHERE t.space_id = c.space_id AND t.contact_id = c.id ORDER BY tag) AS tags,
+              (SELECT status FROM contact_consents k WHERE k.space_id = c.space_id AND k.contact_id = c.id AND channel = 'email') AS consent
+         FROM contacts c WHERE c.space_id = $1 AND c.email_search IN ('p0@example.org', 'p1@example.org', 'p2@example.org', 'p3@example.org')
+        ORDER BY c.email_search`,
+      [spaceId],
+    );
+    assert.deepEqual(
+      rows.map((r) => [r.email, r.city, r.tags, r.consent]),
+      [
+        ['p0@example.org', 'Nice', ['new', 't0'], 'granted'],
+        ['p1@example.org', 'Lyon', ['t1'], 'denied'],
+        ['p2@example.org', null, ['new', 't2'], 'denied'],
+        ['p3@example.org', null, ['t0'], 'granted'],
+      ],
+    );
+    const granted = await db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM contact_consents WHERE space_id = $1 AND status = 'granted'`,
+      [spaceId],
+    );
+    assert.equal(granted.rows[0]?.n, 1000);
+    const entries = await db.query<{ action: string; n: number }>(
+      `SELECT action, count(*)::int AS n FROM history_entries WHERE space_id = $1 AND import_id = $2 GROUP BY action ORDER BY action`,
+      [spaceId, view.id],
+    );
+    assert.deepEqual(entries.rows, [
+      { action: 'contact.update', n: 2002 },
+      { action: 'import.commit', n: 1 },
+    ]);
+    const verify = await t.request(owner, 'GET', `/api/v1/spaces/${spaceId}/history/verify`);
+    assert.equal(verify.json().ok, true, verify.body);
+  });
 });
