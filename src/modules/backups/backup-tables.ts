@@ -12,6 +12,13 @@ import { readSpaceTables, type SpaceTable } from '../../stores/space-tables.ts';
  * (see restore-history.ts).
  */
 const notBackedUp = new Set(['space_data_keys', 'erasure_ledger', 'staff_access_pending']);
+/**
+ * Tables a backup holds (they are the customer's record, in exports too) but a
+ * restore never writes: staff grants are access control, not data to roll back.
+ * A grant ended or revoked after a backup must stay ended after restoring it,
+ * and a Space restored as new starts with no grant at all.
+ */
+export const keptThroughRestore = new Set(['staff_grants']);
 export const historyTables = new Set([
   'history_heads',
   'history_entries',

@@ -2,7 +2,7 @@ import { AppError } from '../../errors.ts';
 import type { Engine, Transaction } from '../../stores/database.ts';
 import { bytes } from '../history/history.repository.ts';
 import type { TableStartRecord } from './backup-records.ts';
-import { historyTables, quoted, spaceLiteral } from './backup-tables.ts';
+import { historyTables, keptThroughRestore, quoted, spaceLiteral } from './backup-tables.ts';
 import type { RestoreRequest } from './restore.ts';
 import type { LiveHead } from './restore-history.ts';
 
@@ -42,9 +42,10 @@ export class CopyLoader {
     const live = this.liveColumns.get(name);
     const history = historyTables.has(name);
     this.rows[name] = 0;
-    if (!live || (this.asNew && history)) {
-      // A table the store no longer has; the history of an as-new Space (its
-      // entries hash the old Space's id): read, counted, not written.
+    if (!live || keptThroughRestore.has(name) || (this.asNew && history)) {
+      // A table the store no longer has; grants (kept as they are now); the
+      // history of an as-new Space (its entries hash the old Space's id): read,
+      // counted, not written.
       for await (const piece of counted(pieces, (rows) => this.count(name, rows))) {
         void piece;
       }

@@ -6,7 +6,12 @@ import type { HistoryActor } from '../history/history-writer.ts';
 import { appendHistoryEntries } from '../history/history-writer.ts';
 import type { BackupManifest } from './backup-manifest.ts';
 import { type BackupEvent, readBackupFile } from './backup-reader.ts';
-import { appliedMigrations, backedUpTables, historyTables } from './backup-tables.ts';
+import {
+  appliedMigrations,
+  backedUpTables,
+  historyTables,
+  keptThroughRestore,
+} from './backup-tables.ts';
 import { deleteSpaceRows, insertBackedUpRows, replayErasureLedger } from './backups.repository.ts';
 import { CopyLoader } from './restore-copy.ts';
 import {
@@ -69,7 +74,9 @@ export async function restoreBackup(
     const liveColumns = new Map(
       liveTables.map((t) => [t.name, new Set(t.columns.map((c) => c.name))]),
     );
-    const replaced = liveTables.filter((t) => t.name !== 'spaces' && !historyTables.has(t.name));
+    const replaced = liveTables.filter(
+      (t) => t.name !== 'spaces' && !historyTables.has(t.name) && !keptThroughRestore.has(t.name),
+    );
     for (const table of [...replaced].reverse()) {
       await deleteSpaceRows(tx, table.name, targetSpaceId);
     }
@@ -198,7 +205,7 @@ class RowLoader {
     this.rows[name] = 0;
     // A table the store no longer has, and the history of an as-new Space (its
     // entries hash the old Space's id), are not written.
-    this.skip = !known || (this.asNew && historyTables.has(name));
+    this.skip = !known || keptThroughRestore.has(name) || (this.asNew && historyTables.has(name));
   }
 
   async add(json: string): Promise<void> {
