@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { runBackups } from '../../src/modules/backups/backup-operations.ts';
+import { ensureMasterKeys } from '../../src/modules/backups/master-key-files.ts';
+import { ensureCheckpointKeys } from '../../src/modules/history/checkpoint-keys.ts';
 import { importAndWait } from '../../src/modules/imports/imports.test-support.ts';
 import {
   permissionFor,
@@ -34,6 +37,8 @@ forEachEngine('isolation over every route with an id', (env) => {
   let importB = '';
   let grantA = '';
   let grantB = '';
+  let backupA = '';
+  let backupB = '';
   let operations: Operation[] = [];
 
   before(async () => {
@@ -92,6 +97,16 @@ forEachEngine('isolation over every route with an id', (env) => {
     };
     grantA = await grant(spaceA);
     grantB = await grant(spaceB);
+    await ensureMasterKeys(env().config);
+    await ensureCheckpointKeys(env().config);
+    const backup = async (space: string) => {
+      const deps = { config: env().config, stores: env().stores, now: () => new Date() };
+      const made = (await runBackups(deps, { spaceId: space })).made[0]?.backupId;
+      assert.ok(made, `a backup of ${space}`);
+      return made;
+    };
+    backupA = await backup(spaceA);
+    backupB = await backup(spaceB);
     operations = operationsOf(t.app.swagger()).filter((o) => o.pathParams.length > 0);
   });
   after(async () => {
@@ -123,6 +138,7 @@ forEachEngine('isolation over every route with an id', (env) => {
           exportId: exportA,
           importId: importA,
           grantId: grantA,
+          backupId: backupA,
         }
       : {
           ...departmentIds,
@@ -133,6 +149,7 @@ forEachEngine('isolation over every route with an id', (env) => {
           exportId: exportB,
           importId: importB,
           grantId: grantB,
+          backupId: backupB,
         };
 
   const bodyFor = (operation: Operation) =>
