@@ -87,21 +87,30 @@ export function run(
   });
 }
 
-export function stop(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null) {
-      resolve();
+/**
+ * Stops a child started `detached` and resolves once its whole process group is
+ * gone: `npm start` exits before the server it started has closed its stores,
+ * and the next step must not find them still locked.
+ */
+export async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode === null && child.pid) {
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    try {
+      process.kill(-child.pid, 'SIGTERM');
+    } catch {
+      child.kill('SIGTERM');
+    }
+    await exited;
+  }
+  const group = child.pid;
+  for (let waited = 0; group && waited < 30_000; waited += 50) {
+    try {
+      process.kill(-group, 0);
+    } catch {
       return;
     }
-    child.once('exit', () => resolve());
-    if (child.pid) {
-      try {
-        process.kill(-child.pid, 'SIGTERM');
-      } catch {
-        child.kill('SIGTERM');
-      }
-    }
-  });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }
 
 export function ratio(value: number, baseline: number): string {
