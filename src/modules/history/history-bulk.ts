@@ -1,23 +1,13 @@
 import { copyBytea, copyField } from '../../stores/copy-text.ts';
 import type { CopyIn, Queryable } from '../../stores/database.ts';
-import { deliveredOrigins, lockHead, moveHead, type NewEntryRow } from './history.repository.ts';
-import {
-  canonicalJson,
-  encodeEntry,
-  entryHash,
-  genesisHash,
-  historyFormatVersion,
-  valueDigest,
-} from './history-format.ts';
+import { deliveredOrigins, lockHead, moveHead } from './history.repository.ts';
+import { canonicalJson, genesisHash, historyFormatVersion, valueDigest } from './history-format.ts';
 import {
   type AppendedEntry,
   assertValid,
+  chainedEntryRow,
   countValues,
   type HistoryEntryInput,
-  hashedFields,
-  label,
-  maxDeviceLength,
-  maxIpLength,
   normaliseUuid,
   SaltPool,
 } from './history-writer.ts';
@@ -63,30 +53,7 @@ export async function appendHistoryBulk(
       fromDigest: commitValue(space, seq, idx, 'from', change.from, subjectId, salts, valueText),
       toDigest: commitValue(space, seq, idx, 'to', change.to, subjectId, salts, valueText),
     }));
-    const row: NewEntryRow = {
-      seq,
-      at: (input.at ?? new Date()).toISOString(),
-      actor: {
-        type: input.actor.type,
-        id: input.actor.id,
-        name: input.actor.name,
-        role: input.actor.role,
-      },
-      action: input.action,
-      target_type: input.target.type,
-      target_id: input.target.id,
-      changes,
-      source: input.source,
-      device: label(input.device, maxDeviceLength),
-      ip: label(input.ip, maxIpLength),
-      import_id: input.importId ? normaliseUuid(input.importId, 'importId') : null,
-      format_version: historyFormatVersion,
-      prev_hash: prevHash.toString('hex'),
-      hash: '',
-      origin_id: input.originId ? normaliseUuid(input.originId, 'originId') : null,
-    };
-    const hash = entryHash(prevHash, encodeEntry(hashedFields(space, row)));
-    row.hash = hash.toString('hex');
+    const { row, hash } = chainedEntryRow(space, input, seq, changes, prevHash);
     entryText.add(
       `${space}\t${seq}\t${row.at}\t${copyField(JSON.stringify(row.actor))}\t${copyField(row.action)}\t` +
         `${copyField(row.target_type)}\t${copyField(row.target_id)}\t${copyField(JSON.stringify(changes))}\t` +

@@ -113,30 +113,7 @@ export async function appendHistoryEntries(
       fromDigest: commitValue(seq, idx, 'from', change.from, subjectId, salts, valueRows),
       toDigest: commitValue(seq, idx, 'to', change.to, subjectId, salts, valueRows),
     }));
-    const row: NewEntryRow = {
-      seq,
-      at: (input.at ?? new Date()).toISOString(),
-      actor: {
-        type: input.actor.type,
-        id: input.actor.id,
-        name: input.actor.name,
-        role: input.actor.role,
-      },
-      action: input.action,
-      target_type: input.target.type,
-      target_id: input.target.id,
-      changes,
-      source: input.source,
-      device: label(input.device, maxDeviceLength),
-      ip: label(input.ip, maxIpLength),
-      import_id: input.importId ? normaliseUuid(input.importId, 'importId') : null,
-      format_version: historyFormatVersion,
-      prev_hash: prevHash.toString('hex'),
-      hash: '',
-      origin_id: input.originId ? normaliseUuid(input.originId, 'originId') : null,
-    };
-    const hash = entryHash(prevHash, encodeEntry(hashedFields(space, row)));
-    row.hash = hash.toString('hex');
+    const { row, hash } = chainedEntryRow(space, input, seq, changes, prevHash);
     entryRows.push(row);
     appended.push({ seq, hash: row.hash });
     prevHash = hash;
@@ -237,6 +214,44 @@ async function withoutDelivered(
 }
 
 /** Records one side of a change and returns its digest; a missing value has no digest and no row. */
+/**
+ * The stored row of an entry at `seq` after `prevHash`, and its hash: what the
+ * single and the bulk append (history-bulk.ts) both write, so both build it here.
+ */
+function chainedEntryRow(
+  spaceId: string,
+  input: HistoryEntryInput,
+  seq: number,
+  changes: NewEntryRow['changes'],
+  prevHash: Buffer,
+): { row: NewEntryRow; hash: Buffer } {
+  const row: NewEntryRow = {
+    seq,
+    at: (input.at ?? new Date()).toISOString(),
+    actor: {
+      type: input.actor.type,
+      id: input.actor.id,
+      name: input.actor.name,
+      role: input.actor.role,
+    },
+    action: input.action,
+    target_type: input.target.type,
+    target_id: input.target.id,
+    changes,
+    source: input.source,
+    device: label(input.device, maxDeviceLength),
+    ip: label(input.ip, maxIpLength),
+    import_id: input.importId ? normaliseUuid(input.importId, 'importId') : null,
+    format_version: historyFormatVersion,
+    prev_hash: prevHash.toString('hex'),
+    hash: '',
+    origin_id: input.originId ? normaliseUuid(input.originId, 'originId') : null,
+  };
+  const hash = entryHash(prevHash, encodeEntry(hashedFields(spaceId, row)));
+  row.hash = hash.toString('hex');
+  return { row, hash };
+}
+
 function commitValue(
   seq: number,
   idx: number,
@@ -362,11 +377,8 @@ function label(value: string | null | undefined, max: number): string | null {
 /** Shared with the bulk append (history-bulk.ts), which must build exactly the same entries. */
 export {
   assertValid,
+  chainedEntryRow,
   countValues,
-  hashedFields,
-  label,
-  maxDeviceLength,
-  maxIpLength,
   normaliseUuid,
   SaltPool,
 };
