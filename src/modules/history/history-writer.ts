@@ -375,10 +375,4 @@ function label(value: string | null | undefined, max: number): string | null {
 }
 
 /** Shared with the bulk append (history-bulk.ts), which must build exactly the same entries. */
-export {
-  assertValid,
-  chainedEntryRow,
-  countValues,
-  normaliseUuid,
-  SaltPool,
-};
+export { assertValid, chainedEntryRow, countValues, normaliseUuid, SaltPool };
