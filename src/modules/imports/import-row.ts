@@ -1,7 +1,12 @@
 import { isAppError } from '../../errors.ts';
+import { isPlainText } from '../../http/common-schemas.ts';
 import { applyContactInput, assertIdentifiable, parseInput } from '../contacts/contact-input.ts';
-import { type ContactFields, emptyContactFields } from '../contacts/contact-model.ts';
-import { type ContactInput, contactInput } from '../contacts/contacts.schemas.ts';
+import {
+  type ContactFields,
+  consentStatuses,
+  emptyContactFields,
+} from '../contacts/contact-model.ts';
+import { type ContactInput, contactInput, phonePattern } from '../contacts/contacts.schemas.ts';
 import type { CustomFieldDefinition } from '../contacts/custom-field-values.ts';
 import type { ResolvedColumns } from './column-mapping.ts';
 
@@ -103,7 +108,7 @@ export function checkRow(
   at: Date,
 ): RowCheck {
   try {
-    const input = parseInput(contactInput, raw);
+    const input = plainInput(raw) ?? parseInput(contactInput, raw);
     const fields = applyContactInput(emptyContactFields(), input, definitions, {
       source: 'import',
       at,
@@ -116,4 +121,145 @@ export function checkRow(
     }
     throw error;
   }
+}
+
+/** The longest value of each text field, as `contactInput` says. */
+const textMax: Readonly<Record<string, number>> = {
+  firstName: 200,
+  lastName: 200,
+  street: 300,
+  postcode: 20,
+  city: 200,
+};
+
+/** zod's `z.email()` pattern (zod 4), which `contactInput.email` uses. */
+const emailPattern =
+  /^(?:[A-Za-z0-9_'+-]+\.)*[A-Za-z0-9_'+-]*[A-Za-z0-9_+-]@(?:[A-Za-z0-9][A-Za-z0-9-]*\.)+[A-Za-z]{2,}$/;
+const countryPattern = /^[A-Za-z]{2}$/;
+const statuses: ReadonlySet<unknown> = new Set(consentStatuses);
+
+/** `value` as `plainText(min, max)` outputs it (trimmed), or undefined where that schema refuses it. */
+function plain(value: unknown, min: number, max: number): string | undefined {
+  if (typeof value !== 'string') {
+    return undefined;
+  }
+  const trimmed = value.trim();
+  return trimmed.length >= min && trimmed.length <= max && isPlainText(trimmed)
+    ? trimmed
+    : undefined;
+}
+
+/**
+ * The row's input as `contactInput` would output it, checked by hand (a zod
+ * parse per row is most of an import's validation time), or undefined when any
+ * field is not plainly valid: the caller then runs the schema itself, which
+ * refuses the row with its own message. So this only ever accepts what the
+ * schema accepts, with the same output, and never words an error.
+ */
+export function plainInput(raw: Record<string, unknown>): ContactInput | undefined {
+  const out: Record<string, unknown> = {};
+  for (const key in raw) {
+    const value = raw[key];
+    const max = textMax[key];
+    if (max !== undefined) {
+      const text = plain(value, 0, max);
+      if (text === undefined) {
+        return undefined;
+      }
+      out[key] = text;
+    } else if (key === 'email') {
+      if (
+        typeof value !== 'string' ||
+        (value !== '' && !(value.length <= 254 && emailPattern.test(value)))
+      ) {
+        return undefined;
+      }
+      out.email = value;
+    } else if (key === 'phone') {
+      if (typeof value !== 'string' || (value !== '' && !phonePattern.test(value))) {
+        return undefined;
+      }
+      out.phone = value;
+    } else if (key === 'country') {
+      if (typeof value !== 'string' || !countryPattern.test(value)) {
+        return undefined;
+      }
+      out.country = value;
+    } else if (key === 'tags') {
+      if (!Array.isArray(value) || value.length > 50) {
+        return undefined;
+      }
+      const tags: string[] = [];
+      for (const tag of value) {
+        const text = plain(tag, 1, 64);
+        if (text === undefined) {
+          return undefined;
+        }
+        tags.push(text);
+      }
+      out.tags = tags;
+    } else if (key === 'doNotContact' || key === 'doNotSell') {
+      if (typeof value !== 'boolean') {
+        return undefined;
+      }
+      out[key] = value;
+    } else if (key === 'consents') {
+      const consents = plainConsents(value);
+      if (consents === undefined) {
+        return undefined;
+      }
+      out.consents = consents;
+    } else if (key === 'customFields') {
+      const fields = plainCustomFields(value);
+      if (fields === undefined) {
+        return undefined;
+      }
+      out.customFields = fields;
+    } else {
+      return undefined;
+    }
+  }
+  return out as ContactInput;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function plainConsents(value: unknown): Record<string, string> | undefined {
+  if (!isRecord(value) || Object.getPrototypeOf(value) !== Object.prototype) {
+    return undefined;
+  }
+  const out: Record<string, string> = {};
+  for (const channel in value) {
+    const status = value[channel];
+    if (
+      (channel !== 'email' && channel !== 'sms' && channel !== 'phone') ||
+      !statuses.has(status)
+    ) {
+      return undefined;
+    }
+    out[channel] = status as string;
+  }
+  return out;
+}
+
+function plainCustomFields(value: unknown): Record<string, unknown> | undefined {
+  if (!isRecord(value) || Object.getPrototypeOf(value) !== Object.prototype) {
+    return undefined;
+  }
+  const out: Record<string, unknown> = {};
+  for (const key in value) {
+    const field = value[key];
+    const fits =
+      field === null ||
+      typeof field === 'boolean' ||
+      (typeof field === 'number' && Number.isFinite(field)) ||
+      (typeof field === 'string' && field.length <= 2000);
+    if (key.length > 63 || !fits) {
+      return undefined;
+    }
+    out[key] = field;
+  }
+  return out;
 }
