@@ -4,16 +4,15 @@ import type { Transaction } from '../../stores/database.ts';
 import { findContactsForUpdate } from '../contacts/contact.repository.ts';
 import { diffContacts, type FieldChange } from '../contacts/contact-diff.ts';
 import { applyContactInput, assertIdentifiable } from '../contacts/contact-input.ts';
-import { type Contact, type ContactFields, emptyContactFields } from '../contacts/contact-model.ts';
+import type { Contact, ContactFields } from '../contacts/contact-model.ts';
 import { normaliseText, phoneDigits } from '../contacts/contact-search.ts';
-import type { ContactInput } from '../contacts/contacts.schemas.ts';
 import { definitionsOf } from '../contacts/custom-field.repository.ts';
 import { entryFor } from '../history/entry-for.ts';
 import { appendHistoryBulk } from '../history/history-bulk.ts';
 import type { HistoryEntryInput } from '../history/history-writer.ts';
 import type { SpaceGrant } from '../spaces/space-access.ts';
-import { readStagedRows } from './import.repository.ts';
 import { findContactsByKey, insertContacts, updateContacts } from './import-contacts.repository.ts';
+import type { CheckedRow } from './import-validation.ts';
 
 export const dedupModes = ['skip', 'update', 'create'] as const;
 export type DedupMode = (typeof dedupModes)[number];
@@ -24,8 +23,6 @@ export interface CommitPlan {
   readonly importId: string;
   readonly mode: DedupMode;
   readonly dedupBy: DedupKey;
-  /** Staged rows per batch (default 20,000): smaller for small files, so progress moves. */
-  readonly batchRows?: number;
 }
 
 export interface CommitCounts {
@@ -34,24 +31,23 @@ export interface CommitCounts {
   skipped: number;
 }
 
-/** Staged rows per batch: read, decided and written together, then their history in one bulk append. */
-const defaultBatchRows = 20_000;
-
 /**
- * Turns the staged rows into contacts inside `tx`, the caller's one region
+ * Turns the file's valid rows (`batches`, read and checked again inside the
+ * transaction) into contacts inside `tx`, the caller's one region
  * transaction, a batch at a time and set-based: the batch's dedup keys looked
  * up in one statement, the matched contacts loaded (and locked) in one, the new
  * contacts with their tags and consents loaded by COPY, the updated ones written
  * by one UPDATE … FROM, and every contact's history entry (carrying the
  * import's id, source `import`) appended by one bulk COPY that moves the chain
  * head once. Throws, and so rolls everything back, if any row no longer passes
- * (a custom field deleted since the dry run, say).
+ * (`batches` throws; or an update no longer leaves the contact identifiable).
  */
-export async function commitStagedRows(
+export async function commitRows(
   tx: Transaction,
   caller: Caller,
   grant: SpaceGrant,
   plan: CommitPlan,
+  batches: AsyncIterable<readonly CheckedRow[]>,
   at: Date,
   onProgress: (done: number) => void,
 ): Promise<CommitCounts> {
@@ -76,19 +72,8 @@ export async function commitStagedRows(
     }),
     importId: plan.importId,
   });
-  const limit = plan.batchRows ?? defaultBatchRows;
-  let afterLine = 0;
   let done = 0;
-  for (;;) {
-    const rows = await readStagedRows(tx, spaceId, plan.importId, afterLine, limit);
-    if (rows.length === 0) {
-      break;
-    }
-    afterLine = rows.at(-1)?.line ?? afterLine;
-    // Staged inputs are what `checkRow` parsed with the contacts schema in this
-    // same job; what can have changed since (custom field definitions) is
-    // checked again by applyContactInput.
-    const inputs = rows.map((row) => row.input as ContactInput);
+  for await (const rows of batches) {
     // Dedup keys of this batch: contacts already in the Space, those created by
     // earlier batches included (the lookup runs inside the same transaction),
     // and those created earlier in this batch. Memory stays one batch wide.
@@ -96,7 +81,7 @@ export async function commitStagedRows(
     const existing = new Map<string, Contact>();
     if (plan.mode !== 'create') {
       const keys = new Set<string>();
-      for (const input of inputs) {
+      for (const { input } of rows) {
         const key = keyOf(input.email, input.phone);
         if (key !== '') {
           keys.add(key);
@@ -121,7 +106,7 @@ export async function commitStagedRows(
       { after: ContactFields; tags: boolean; consents: Set<string> }
     >();
     const entries: HistoryEntryInput[] = [];
-    for (const input of inputs) {
+    for (const { input, fields } of rows) {
       const key = plan.mode === 'create' ? '' : keyOf(input.email, input.phone);
       const match = key === '' ? undefined : seen.get(key);
       if (match !== undefined && plan.mode === 'skip') {
@@ -164,8 +149,7 @@ export async function commitStagedRows(
         counts.updated += 1;
         continue;
       }
-      const fields = applyContactInput(emptyContactFields(), input, definitions, stamp);
-      assertIdentifiable(null, fields);
+      // `fields` is this row applied to an empty contact, checked identifiable.
       const contact: Contact = {
         ...fields,
         id: randomUUID(),

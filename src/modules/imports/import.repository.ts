@@ -1,5 +1,5 @@
-import { copyField, parseCopyRows } from '../../stores/copy-text.ts';
-import type { CopyIn, CopyOut, Database, Queryable } from '../../stores/database.ts';
+import { copyField } from '../../stores/copy-text.ts';
+import type { CopyIn, Database, Queryable } from '../../stores/database.ts';
 
 /** SQL of import jobs, their staged rows and their rejections. Every statement names the Space. */
 
@@ -176,21 +176,6 @@ export async function saveImportState(
   );
 }
 
-/** Stages valid rows (their contacts-API input) until the commit: one COPY per batch. */
-export async function stageRows(
-  db: CopyIn,
-  spaceId: string,
-  importId: string,
-  rows: readonly { line: number; input: unknown }[],
-): Promise<void> {
-  if (rows.length === 0) {
-    return;
-  }
-  const prefix = `${spaceId}\t${importId}\t`;
-  const text = rows.map((row) => `${prefix}${row.line}\t${copyField(JSON.stringify(row.input))}\n`);
-  await db.copyIn('import_rows (space_id, import_id, line, input)', Buffer.from(text.join('')));
-}
-
 export async function insertRejections(
   db: CopyIn,
   spaceId: string,
@@ -207,34 +192,6 @@ export async function insertRejections(
     Buffer.from(text.join('')),
   );
 }
-
-/**
- * Staged rows after `afterLine`, in line order, read through COPY (on PGlite an
- * order of magnitude faster than a query's rows). The ids are the caller's
- * checked UUIDs, so they are inlined.
- */
-export async function readStagedRows(
-  db: CopyOut,
-  spaceId: string,
-  importId: string,
-  afterLine: number,
-  limit: number,
-): Promise<{ line: number; input: Record<string, unknown> }[]> {
-  if (!uuidPattern.test(spaceId) || !uuidPattern.test(importId)) {
-    throw new Error('readStagedRows: ids must be UUIDs');
-  }
-  const output = await db.copyOut(
-    `SELECT line, input FROM import_rows
-      WHERE space_id = '${spaceId}' AND import_id = '${importId}' AND line > ${Math.trunc(afterLine)}
-      ORDER BY line LIMIT ${Math.trunc(limit)}`,
-  );
-  return parseCopyRows(output.toString('utf8')).map(([line, input]) => ({
-    line: Number(line),
-    input: JSON.parse(input ?? 'null') as Record<string, unknown>,
-  }));
-}
-
-const uuidPattern = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 
 export async function deleteStagedRows(
   db: Queryable,

@@ -25,10 +25,10 @@ import {
   markInterrupted,
   saveImportState,
 } from './import.repository.ts';
-import { commitStagedRows } from './import-commit.ts';
+import { commitRows } from './import-commit.ts';
 import { badFile } from './import-limits.ts';
 import { toImportView } from './import-presenter.ts';
-import { validateRows } from './import-validation.ts';
+import { validateRows, validRowsAgain } from './import-validation.ts';
 import { type ImportOptions, type ImportView, importOptions } from './imports.schemas.ts';
 import type { SheetFile } from './sheet-source.ts';
 import { readSheet } from './sheet-source.ts';
@@ -56,8 +56,8 @@ interface LiveImport {
  * Contact imports (SPEC 4.4). `start` checks the whole file's shape (encoding,
  * limits, headers, mapping) before answering, so a bad file is a 4xx and
  * nothing is created; the job then validates every row (rejections by line and
- * reason), stages the valid ones, and commits them in ONE region transaction:
- * an import that fails or is killed leaves no contact behind.
+ * reason), and commits the valid ones in ONE region transaction, reading the
+ * file again: an import that fails or is killed leaves no contact behind.
  */
 export class ImportsService {
   private readonly access: SpaceAccess;
@@ -345,17 +345,16 @@ export class ImportsService {
     try {
       record.status = 'validating';
       await save();
-      await validateRows(db, spaceId, record, sheet, mapping, this.deps.config.imports, {
-        stage: !options.dryRun,
+      const limits = this.deps.config.imports;
+      const rejectedLines = await validateRows(db, spaceId, record, sheet, mapping, limits, {
         at: this.deps.clock(),
         onBatch: async () => {
           await save();
           report();
         },
       });
-      // Every valid row is staged: the upload is no longer needed.
-      await hooks.release();
       if (options.dryRun) {
+        await hooks.release();
         record.status = 'validated';
         await save(true);
         report();
@@ -367,16 +366,17 @@ export class ImportsService {
       await db.transaction(async (tx) => {
         await lockImport(tx, spaceId, record.id);
         const at = this.deps.clock();
-        const counts = await commitStagedRows(
+        // The file is read and checked again rather than staged: no copy of every row to write and read back.
+        const batches = validRowsAgain(tx, spaceId, sheet, mapping, limits, rejectedLines, {
+          at,
+          batchRows: commitBatchRows(record.counts.validRows),
+        });
+        const counts = await commitRows(
           tx,
           caller,
           grant,
-          {
-            importId: record.id,
-            mode: options.mode,
-            dedupBy: options.dedupBy,
-            batchRows: commitBatchRows(record.counts.validRows),
-          },
+          { importId: record.id, mode: options.mode, dedupBy: options.dedupBy },
+          batches,
           at,
           (done) => {
             live.committedRows = done;
@@ -409,6 +409,7 @@ export class ImportsService {
           finished: true,
         });
       });
+      await hooks.release();
       // Only now: a status read from memory must not say committed before the transaction is.
       record.status = 'committed';
       report();
