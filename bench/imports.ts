@@ -8,7 +8,7 @@
  * RSS of this process above its idle level (PGlite runs inside it; PostgreSQL
  * does not, so there it is the application's own memory).
  * Run: `npm run bench -- imports [--rows N]` (default 1,000,000; BENCH_ENGINES=pglite
- * skips PostgreSQL). The machine is shared: figures move with its load.
+ * or postgres runs that engine alone). The machine is shared: figures move with its load.
  */
 import { createReadStream, openAsBlob } from 'node:fs';
 import { appendFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -177,7 +177,9 @@ let cluster: PostgresCluster | undefined;
 const results: Record<string, string>[] = [];
 try {
   await writeCsv(csv);
-  results.push(await benchEngine('pglite', csv));
+  if (process.env.BENCH_ENGINES !== 'postgres') {
+    results.push(await benchEngine('pglite', csv));
+  }
   if (process.env.BENCH_ENGINES !== 'pglite') {
     if (!process.env.KITH_TEST_DATABASE_URL) {
       cluster = await startPostgresCluster();
