@@ -18,6 +18,16 @@ test('normaliseText folds case, accents, compatibility forms and whitespace', ()
   assert.equal(normaliseText(null), '');
 });
 
+test('normaliseText on ASCII text is the full folding (its fast path changes nothing)', () => {
+  const full = (value: string) =>
+    value.toLowerCase().normalize('NFKD').replace(/\p{M}/gu, '').replace(/\s+/gu, ' ').trim();
+  for (let code = 0; code < 128; code += 1) {
+    const value = ` A${String.fromCharCode(code)}b\t\tC  ${String.fromCharCode(code)} `;
+    assert.equal(normaliseText(value), full(value), `code ${code}`);
+  }
+  assert.equal(normaliseText("  Jean-Luc\u000b\fO'Neil\r\n"), "jean-luc o'neil");
+});
+
 test('phoneDigits keeps digits only', () => {
   assert.equal(phoneDigits('+33 (0)6 12-34.56'), '3306123456');
   assert.equal(phoneDigits(null), '');
