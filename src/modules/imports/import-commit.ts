@@ -23,6 +23,12 @@ export interface CommitPlan {
   readonly importId: string;
   readonly mode: DedupMode;
   readonly dedupBy: DedupKey;
+  /**
+   * Whether the history of a batch may be prepared while its contacts are still
+   * being written: on PostgreSQL the server works meanwhile; PGlite runs in this
+   * thread, so there it gains nothing.
+   */
+  readonly overlap?: boolean;
 }
 
 export interface CommitCounts {
@@ -163,23 +169,41 @@ export async function commitRows(
         seen.set(key, contact.id);
       }
     }
-    await updateContacts(
-      tx,
-      spaceId,
-      [...updated].map(([id, u]) => ({
-        id,
-        after: u.after,
-        tags: u.tags,
-        consents: [...u.consents],
-      })),
-      at,
-    );
-    await insertContacts(tx, spaceId, [...created.values()]);
+    const contactWrites = (async () => {
+      await updateContacts(
+        tx,
+        spaceId,
+        [...updated].map(([id, u]) => ({
+          id,
+          after: u.after,
+          tags: u.tags,
+          consents: [...u.consents],
+        })),
+        at,
+      );
+      await insertContacts(tx, spaceId, [...created.values()]);
+    })();
+    if (!plan.overlap) {
+      await contactWrites;
+    }
+    // With `overlap`, the entries and their hash chain are computed while the
+    // server loads the contacts: the statements still run one after the other on
+    // the transaction's connection, in the order they are issued.
     for (const contact of created.values()) {
       entries.push(entryOf('contact.create', contact.id, diffContacts(null, contact)));
     }
     counts.created += created.size;
-    await appendHistoryBulk(tx, spaceId, entries);
+    const [contactsDone, historyDone] = await Promise.allSettled([
+      contactWrites,
+      appendHistoryBulk(tx, spaceId, entries),
+    ]);
+    // The contacts' own error first: once it aborts the transaction, the history's is only a consequence.
+    if (contactsDone.status === 'rejected') {
+      throw contactsDone.reason;
+    }
+    if (historyDone.status === 'rejected') {
+      throw historyDone.reason;
+    }
     done += rows.length;
     onProgress(done);
   }

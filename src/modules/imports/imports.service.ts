@@ -375,7 +375,12 @@ export class ImportsService {
           tx,
           caller,
           grant,
-          { importId: record.id, mode: options.mode, dedupBy: options.dedupBy },
+          {
+            importId: record.id,
+            mode: options.mode,
+            dedupBy: options.dedupBy,
+            overlap: db.engine === 'postgres',
+          },
           batches,
           at,
           (done) => {
