@@ -1,6 +1,6 @@
 import type { Writable } from 'node:stream';
 import type { ExportTable } from './export-content.ts';
-import { copyPageSize, type ExportContent, exportFormatVersion } from './export-content.ts';
+import { type ExportContent, exportFormatVersion } from './export-content.ts';
 import {
   copyTextRow,
   escapeAttribute,
@@ -79,7 +79,7 @@ async function writeCopiedSheets(
   addSheet: (name: string) => Sheet,
 ): Promise<number | undefined> {
   let room = maxSheetRows - 1;
-  const pages = table.copy?.('xlsx', () => Math.min(copyPageSize, room))?.[Symbol.asyncIterator]();
+  const pages = table.copy?.('xlsx', () => room)?.[Symbol.asyncIterator]();
   if (!pages) {
     return undefined;
   }
