@@ -5,7 +5,7 @@ import { forEachEngine } from '../../../test/harness/engines.ts';
 import type { Database } from '../../stores/database.ts';
 import { createRegionSpace } from '../history/history-test-support.ts';
 import { neutraliseSql } from './copy-layouts.ts';
-import { CrlfLines } from './crlf-lines.ts';
+import { CrlfLines, countLineFeeds, crlfEveryLine } from './crlf-lines.ts';
 import { writeCsvExport } from './csv-writer.ts';
 import { type ExportContent, type ExportTable, regionTables } from './export-content.ts';
 import { readZip } from './exports.test-support.ts';
@@ -152,6 +152,12 @@ test('CRLF lines: a line feed inside quotes is data, across chunk boundaries', (
     lines.transform(Buffer.from('y""\n",b\nc\n')),
   ]);
   assert.equal(out.toString(), 'a,"x\ny""\n",b\r\nc\r\n');
+});
+
+test('CRLF on a whole page: every byte kept, a CR before each line feed', () => {
+  const page = Buffer.from('Zoé 😀,"{""a"": 1}"\n\u00ff\u0100,x\n');
+  assert.equal(countLineFeeds([page, Buffer.from('\n\n')]), 4);
+  assert.equal(crlfEveryLine(page).toString('utf8'), 'Zoé 😀,"{""a"": 1}"\r\n\u00ff\u0100,x\r\n');
 });
 
 forEachEngine('COPY layouts match the writers', (env, engine) => {

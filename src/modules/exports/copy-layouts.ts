@@ -6,9 +6,8 @@
  */
 import { dollarQuote } from './copy-text.ts';
 import { type ExportColumn, presentationSql, quoteIdentifier } from './export-columns.ts';
-import { maxCellLength } from './spreadsheet-xml.ts';
 
-/** What one COPY row of a page is: CSV fields, an NDJSON line, a JSON array element, an XLSX `<row>`. */
+/** What one COPY row of a page is: CSV fields, an NDJSON line, a JSON array element, an XLSX row's texts. */
 export type CopyLayout = 'csv' | 'ndjson' | 'json' | 'xlsx';
 
 /** A page's select: the columns of the table read (aliased `r`), then what wraps them (aliased `s`). */
@@ -23,14 +22,9 @@ export interface CopyPlan {
 
 /**
  * COPY options that write a one-column row as its text, then `\n`: CSV mode
- * with a quote and a delimiter (\x01, \x02) that JSON text never holds and XML
- * text holds only escaped. A value with a line feed (an XLSX cell keeps them) is
- * wrapped in \x01, which the writer drops.
+ * with a quote and a delimiter (\x01, \x02) that JSON text never holds.
  */
 export const verbatimOptions = `(FORMAT csv, DELIMITER E'\\x02', QUOTE E'\\x01')`;
-
-/** The byte that wraps a verbatim row holding a line feed. */
-export const verbatimQuote = 0x01;
 
 // Regular expressions for the SQL side, as E'' literals (the same whatever
 // standard_conforming_strings says). Each mirrors its JavaScript original.
@@ -65,11 +59,12 @@ export function copyPlan(
         options: '(FORMAT csv)',
       };
     case 'xlsx':
+      // The export texts in COPY's text format: xlsx-writer.ts makes the cells
+      // (spreadsheet-xml.ts, copyTextRow), far faster than SQL could.
       return {
         columns: texts,
-        // concat() builds the row in one allocation; `||` would copy it once per cell.
-        outer: `concat('<row>', ${columns.map((column, i) => xlsxCellSql(column, `s.v${i}`)).join(', ')}, '</row>')`,
-        options: verbatimOptions,
+        outer: columns.map((_, i) => `s.v${i}`).join(', '),
+        options: '',
       };
     default:
       return jsonPlan(layout, table, columns);
@@ -117,20 +112,6 @@ function jsonPlan(
   };
 }
 
-// XLSX cells (spreadsheet-xml.ts). Most text is "plain": no character to escape,
-// no leading or trailing white space, no formula start, short enough; such a
-// cell is one regular expression and a concatenation. Anything else takes the
-// general path, which repeats the writer step by step.
-const whiteSpace = `\\\\t\\\\n\\\\x0b\\\\f\\\\r \\\\u00a0\\\\u1680\\\\u2000-\\\\u200a\\\\u2028\\\\u2029\\\\u202f\\\\u205f\\\\u3000\\\\ufeff`;
-const escaped = `&<>\\\\x01-\\\\x08\\\\x0b-\\\\x1f\\\\ufffe\\\\uffff`;
-const formulaStart = `=+@\\\\uff1d\\\\uff0b\\\\uff0d\\\\uff20`;
-const plainText = `E'^[^-${formulaStart}${whiteSpace}${escaped}_]([^${escaped}_]*[^${whiteSpace}${escaped}_])?$'`;
-const plainTail = `E'^[^${escaped}_]*[^${whiteSpace}${escaped}_]$'`;
-const controlCharacter = `E'[\\\\x01-\\\\x08\\\\x0b-\\\\x1f\\\\ufffe\\\\uffff]'`;
-const edgeSpace = `E'^[${whiteSpace}]|[${whiteSpace}]$'`;
-const jsonNumber = `E'^-?(0|[1-9][0-9]*)(\\\\.[0-9]+)?$'`;
-const excelNumber = `E'^-?[0-9]{1,15}(\\\\.[0-9]+)?$'`;
-
 /**
  * Types whose export text is always plain (export-columns.ts): hex digits and
  * dashes, or `to_char` digits and separators, never empty, never a formula.
@@ -141,35 +122,3 @@ const plainTypes = new Set([
   'timestamp without time zone',
   'date',
 ]);
-
-/** SQL of the cell of `v` (the column's export text). */
-function xlsxCellSql(column: ExportColumn, v: string): string {
-  if (column.kind === 'boolean') {
-    return `CASE WHEN ${v} IS NULL THEN '<c/>' WHEN ${v} = 'true' THEN '<c t="b"><v>1</v></c>' ELSE '<c t="b"><v>0</v></c>' END`;
-  }
-  const cell = `concat('<c t="inlineStr"><is><t>', ${v}, '</t></is></c>')`;
-  if (plainTypes.has(column.type)) {
-    return `CASE WHEN ${v} IS NULL THEN '<c/>' ELSE ${cell} END`;
-  }
-  // Second tier: a formula-like text that is plain once its `'` is in front
-  // (phone numbers like "+33 …" are common).
-  const neutralised = `concat('<c t="inlineStr"><is><t>''', ${v}, '</t></is></c>')`;
-  const text = `CASE WHEN ${v} IS NULL THEN '<c/>' WHEN octet_length(${v}) <= ${maxCellLength} AND ${v} ~ ${plainText} THEN ${cell} WHEN octet_length(${v}) < ${maxCellLength} AND ascii(${v}) IN (${formulaFirst}) AND ${v} ~ ${formulaPattern} AND ${v} ~ ${plainTail} THEN ${neutralised} ELSE ${generalStringCellSql(v)} END`;
-  if (column.kind !== 'number') {
-    return text;
-  }
-  return `CASE WHEN ${v} ~ ${jsonNumber} AND ${v} ~ ${excelNumber} AND length(ltrim(translate(${v}, '-.', ''), '0')) <= 15 THEN '<c><v>' || ${v} || '</v></c>' ELSE ${text} END`;
-}
-
-/**
- * The general string cell of `v`: neutralised, cut to Excel's limit (in UTF-16
- * code units, as JavaScript counts), `xml:space="preserve"` when it starts or
- * ends with white space, `&<>` as entities, a `_` that starts `_xHHHH_` and the
- * characters XML cannot carry as `_xHHHH_`.
- */
-function generalStringCellSql(v: string): string {
-  const cut = `CASE WHEN octet_length(n.t) <= ${maxCellLength} THEN n.t ELSE (SELECT string_agg(ch, '' ORDER BY i) FROM (SELECT ch, i, sum(CASE WHEN ascii(ch) > 65535 THEN 2 ELSE 1 END) OVER (ORDER BY i) AS units FROM regexp_split_to_table(n.t, '') WITH ORDINALITY AS p(ch, i)) AS q WHERE units <= ${maxCellLength}) END`;
-  const entities = `regexp_replace(replace(replace(replace(c.t, '&', '&amp;'), '<', '&lt;'), '>', '&gt;'), E'_(?=x[0-9A-Fa-f]{4}_)', '_x005F_', 'g')`;
-  const controls = `CASE WHEN e.t ~ ${controlCharacter} THEN (SELECT string_agg(CASE WHEN ch ~ ${controlCharacter} THEN '_x' || upper(lpad(to_hex(ascii(ch)), 4, '0')) || '_' ELSE ch END, '' ORDER BY i) FROM regexp_split_to_table(e.t, '') WITH ORDINALITY AS p(ch, i)) ELSE e.t END`;
-  return `(SELECT '<c t="inlineStr"><is><t' || CASE WHEN c.t ~ ${edgeSpace} THEN ' xml:space="preserve"' ELSE '' END || '>' || ${controls} || '</t></is></c>' FROM (SELECT ${neutraliseSql(v)} AS t) AS n, LATERAL (SELECT ${cut} AS t) AS c, LATERAL (SELECT ${entities} AS t) AS e)`;
-}

@@ -13,7 +13,8 @@ const escapes: Readonly<Record<string, string>> = {
   '\\': '\\',
 };
 
-function unescapeField(field: string): string {
+/** One field of COPY text (not `\\N`) with its backslash escapes undone. */
+export function unescapeField(field: string): string {
   return field.replace(/\\(x[0-9A-Fa-f]{1,2}|[0-7]{1,3}|.)/g, (_, code: string) => {
     if (code.length > 1 || /[0-7]/.test(code)) {
       return code.startsWith('x')

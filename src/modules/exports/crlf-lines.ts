@@ -26,3 +26,23 @@ export class CrlfLines {
     return out.subarray(0, o);
   }
 }
+
+/** How many line feeds `chunks` hold (one native search per line). */
+export function countLineFeeds(chunks: readonly Buffer[]): number {
+  let count = 0;
+  for (const chunk of chunks) {
+    for (let at = chunk.indexOf(0x0a); at >= 0; at = chunk.indexOf(0x0a, at + 1)) {
+      count += 1;
+    }
+  }
+  return count;
+}
+
+/**
+ * `chunk` with a CR before every LF, by native string operations (latin1 maps
+ * each byte to one character and back, so any UTF-8 passes unchanged). Right
+ * when every LF ends a row: a page whose line feeds are as many as its rows.
+ */
+export function crlfEveryLine(chunk: Buffer): Buffer {
+  return Buffer.from(chunk.toString('latin1').replaceAll('\n', '\r\n'), 'latin1');
+}

@@ -1,5 +1,5 @@
 import type { Writable } from 'node:stream';
-import { CrlfLines } from './crlf-lines.ts';
+import { CrlfLines, countLineFeeds, crlfEveryLine } from './crlf-lines.ts';
 import type { ExportColumn, ExportRow } from './export-columns.ts';
 import type { ExportContent, ExportTable } from './export-content.ts';
 import { manifestJson } from './export-manifest.ts';
@@ -46,8 +46,16 @@ async function writeRows(
   if (copied) {
     const lines = new CrlfLines();
     for await (const page of copied) {
-      for await (const chunk of page.chunks) {
-        await write(lines.transform(chunk));
+      const { chunks } = page;
+      if (!(Symbol.asyncIterator in chunks) && countLineFeeds(chunks) === page.rows) {
+        // A whole page (PGlite) with no line feed inside a field: no quote to follow.
+        for (const chunk of chunks) {
+          await write(crlfEveryLine(chunk));
+        }
+      } else {
+        for await (const chunk of chunks) {
+          await write(lines.transform(chunk));
+        }
       }
       count += page.rows;
       content.onRows(table.name, page.rows);

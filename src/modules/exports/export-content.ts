@@ -28,10 +28,11 @@ export interface ExportTable {
   pages(): AsyncIterable<ExportRow[]>;
   /**
    * The same rows as the engine's COPY writes them in `layout` (copy-layouts.ts),
-   * pages of `pageRows()` rows at most; absent when the table cannot be (members,
-   * read from the platform store, or a column type the SQL cannot match).
+   * in pages of the engine's size or of `maxRows()` rows if fewer; absent when the
+   * table cannot be (members, read from the platform store, or a column type the
+   * SQL cannot match).
    */
-  copy?(layout: CopyLayout, pageRows?: () => number): AsyncIterable<CopyPage> | undefined;
+  copy?(layout: CopyLayout, maxRows?: () => number): AsyncIterable<CopyPage> | undefined;
 }
 
 /** What every format writes: who and what the export is, and the Space's tables in order. */
@@ -118,9 +119,11 @@ export async function regionTables(region: CopySource, spaceId: string): Promise
       expectedRows: await countSpaceRows(region, spaceId, table),
       pages: () => readSpaceRowPages(region, spaceId, table, exportPageSize),
       // PostgreSQL streams a page: larger pages there cost no memory, fewer key scans.
-      copy: (layout, pageRows = () => copyPageSize * (region.transaction ? 1 : 4)) => {
+      copy: (layout, maxRows) => {
         const plan = copyPlan(layout, table.name, columns);
-        return plan && copySpaceRowPages(region, spaceId, table, plan, pageRows);
+        const pageRows = copyPageSize * (region.transaction ? 1 : 4);
+        const rows = maxRows ? () => Math.min(pageRows, maxRows()) : () => pageRows;
+        return plan && copySpaceRowPages(region, spaceId, table, plan, rows);
       },
     });
   }

@@ -1,3 +1,4 @@
+import { unescapeField as unescapeCopyField } from './copy-text.ts';
 import { type ExportColumn, isJsonNumber } from './export-columns.ts';
 import { neutraliseFormula } from './formula-neutraliser.ts';
 
@@ -81,4 +82,76 @@ export function escapeAttribute(text: string): string {
     .replaceAll('<', '&lt;')
     .replaceAll('>', '&gt;')
     .replaceAll('"', '&quot;');
+}
+
+/**
+ * Whether a text starting or ending with `code` takes the general cell path:
+ * white space (`xml:space`), or a first character that may start a formula or
+ * precede one (formula-neutraliser.ts).
+ */
+function unusualEdge(code: number): boolean {
+  return (
+    code <= 0x20 ||
+    code === 0x2b ||
+    code === 0x2d ||
+    code === 0x3d ||
+    code === 0x40 ||
+    code === 0xa0 ||
+    code === 0x1680 ||
+    (code >= 0x2000 && code <= 0x200a) ||
+    code === 0x2028 ||
+    code === 0x2029 ||
+    code === 0x202f ||
+    code === 0x205f ||
+    code === 0x3000 ||
+    code === 0xfeff ||
+    code === 0xff0b ||
+    code === 0xff0d ||
+    code === 0xff1d ||
+    code === 0xff20
+  );
+}
+
+/**
+ * The `<row>` of one line of COPY text (tab-separated export texts, `\N` for
+ * null, backslash escapes), exactly as `valueCell` writes each value. Most text
+ * needs nothing: a line with nothing to escape and no backslash but `\N` takes a
+ * path of character tests and concatenation; anything else goes through
+ * `valueCell` itself.
+ */
+export function copyTextRow(columns: readonly ExportColumn[], line: string): string {
+  const fields = line.split('\t');
+  if (fields.length !== columns.length) {
+    throw new Error(
+      `COPY output has a row of ${fields.length} columns, expected ${columns.length}`,
+    );
+  }
+  let plainLine = !needsEscape.test(line);
+  for (let at = line.indexOf('\\'); plainLine && at >= 0; at = line.indexOf('\\', at + 2)) {
+    // COPY escapes every backslash of a text: one not followed by N starts an escape.
+    plainLine = line.charCodeAt(at + 1) === 0x4e;
+  }
+  let row = '<row>';
+  for (let i = 0; i < fields.length; i += 1) {
+    const column = columns[i] as ExportColumn;
+    const field = fields[i] as string;
+    if (field === '\\N') {
+      row += '<c/>';
+    } else if (!plainLine) {
+      row += valueCell(column, field.includes('\\') ? unescapeCopyField(field) : field);
+    } else if (column.kind === 'boolean') {
+      row += field === 'true' ? '<c t="b"><v>1</v></c>' : '<c t="b"><v>0</v></c>';
+    } else if (
+      column.kind === 'number' ||
+      field.length === 0 ||
+      field.length > maxCellLength ||
+      unusualEdge(field.charCodeAt(0)) ||
+      unusualEdge(field.charCodeAt(field.length - 1))
+    ) {
+      row += valueCell(column, field);
+    } else {
+      row += `<c t="inlineStr"><is><t>${field}</t></is></c>`;
+    }
+  }
+  return `${row}</row>`;
 }

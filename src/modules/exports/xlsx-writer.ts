@@ -1,8 +1,8 @@
 import type { Writable } from 'node:stream';
-import { verbatimQuote } from './copy-layouts.ts';
 import type { ExportTable } from './export-content.ts';
-import { copyPageSize, type ExportContent, exportFormatVersion } from './export-content.ts';
+import { type ExportContent, exportFormatVersion } from './export-content.ts';
 import {
+  copyTextRow,
   escapeAttribute,
   mainNamespace,
   maxSheetRows,
@@ -68,7 +68,7 @@ export async function writeXlsxExport(out: Writable, content: ExportContent): Pr
 }
 
 /**
- * Writes `table` from COPY, each row its `<row>` (copy-layouts.ts), over as many
+ * Writes `table` from COPY, each line of export texts its `<row>`, over as many
  * sheets as Excel's row limit needs: pages are sized never to cross it. Returns
  * its rows, or undefined when the table has no COPY layout.
  */
@@ -79,7 +79,7 @@ async function writeCopiedSheets(
   addSheet: (name: string) => Sheet,
 ): Promise<number | undefined> {
   let room = maxSheetRows - 1;
-  const pages = table.copy?.('xlsx', () => Math.min(copyPageSize, room))?.[Symbol.asyncIterator]();
+  const pages = table.copy?.('xlsx', () => room)?.[Symbol.asyncIterator]();
   if (!pages) {
     return undefined;
   }
@@ -92,11 +92,13 @@ async function writeCopiedSheets(
       async (write) => {
         await write(sheetHead + headerRow(table));
         while (!next.done && room > 0) {
+          const rows = new CopyTextRows(table);
           for await (const chunk of next.value.chunks) {
-            // Rows are separated by a line feed (white space between elements);
-            // a row whose cells hold a line feed comes wrapped in \x01.
-            await write(chunk.includes(verbatimQuote) ? withoutByte(chunk, verbatimQuote) : chunk);
+            for (const part of rows.transform(chunk)) {
+              await write(part);
+            }
           }
+          rows.end();
           room -= next.value.rows;
           count += next.value.rows;
           content.onRows(table.name, next.value.rows);
@@ -116,16 +118,50 @@ async function writeCopiedSheets(
   return count;
 }
 
-function withoutByte(chunk: Buffer, byte: number): Buffer {
-  const out = Buffer.allocUnsafe(chunk.length);
-  let o = 0;
-  for (const value of chunk) {
-    if (value !== byte) {
-      out[o] = value;
-      o += 1;
+/**
+ * The `<row>`s of a page of COPY text, chunk by chunk: a chunk may end inside a
+ * line (PostgreSQL streams), whose start waits, as bytes, for the next chunk.
+ */
+/** Bytes of the buffers that COPY rows are written into. */
+const outputBytes = 1 << 20;
+
+class CopyTextRows {
+  private rest: Buffer | undefined;
+
+  constructor(private readonly table: ExportTable) {}
+
+  /** The rows of the whole lines so far, UTF-8, in buffers of about `outputBytes`. */
+  transform(chunk: Buffer): Buffer[] {
+    const bytes = this.rest ? Buffer.concat([this.rest, chunk]) : chunk;
+    const end = bytes.lastIndexOf(0x0a);
+    this.rest = end + 1 < bytes.length ? bytes.subarray(end + 1) : undefined;
+    if (end < 0) {
+      return [];
+    }
+    // Each row is encoded into a buffer as it is made: one long string of the
+    // page's rows would be flattened and encoded again at its end.
+    const full: Buffer[] = [];
+    let out = Buffer.allocUnsafe(outputBytes);
+    let at = 0;
+    for (const line of bytes.toString('utf8', 0, end).split('\n')) {
+      const row = copyTextRow(this.table.columns, line);
+      if (at + row.length * 3 > out.length) {
+        full.push(out.subarray(0, at));
+        out = Buffer.allocUnsafe(Math.max(outputBytes, row.length * 3));
+        at = 0;
+      }
+      at += out.write(row, at);
+    }
+    full.push(out.subarray(0, at));
+    return full;
+  }
+
+  /** Checks that the page ended with a whole line. */
+  end(): void {
+    if (this.rest) {
+      throw new Error(`COPY output of ${this.table.name} ended inside a row`);
     }
   }
-  return out.subarray(0, o);
 }
 
 /** Writes `table` over as many sheets as Excel's row limit needs (at least one); returns its rows. */
