@@ -193,17 +193,6 @@ export async function insertRejections(
   );
 }
 
-export async function deleteStagedRows(
-  db: Queryable,
-  spaceId: string,
-  importId: string,
-): Promise<void> {
-  await db.query('DELETE FROM import_rows WHERE space_id = $1 AND import_id = $2', [
-    spaceId,
-    importId,
-  ]);
-}
-
 /** Rejected rows after `afterLine`, in line order. */
 export async function listRejections(
   db: Queryable,
@@ -240,7 +229,7 @@ export async function isImportUnlocked(
   });
 }
 
-/** Marks a job whose process stopped as interrupted (if it still has `status`), dropping its staged rows. */
+/** Marks a job whose process stopped as interrupted (if it still has `status`). */
 export async function markInterrupted(
   db: Database,
   spaceId: string,
@@ -255,7 +244,6 @@ export async function markInterrupted(
         WHERE space_id = $1 AND id = $2 AND status = $3`,
       [spaceId, id, status, at],
     );
-    await tx.query('DELETE FROM import_rows WHERE space_id = $1 AND import_id = $2', [spaceId, id]);
     return rowCount > 0;
   });
 }

@@ -133,10 +133,6 @@ forEachEngine('import routes', (env) => {
     );
     assert.match(view.rejectedRows[1]?.reason ?? '', /customFields.member: must be true or false/);
     assert.deepEqual(await contacts(), before);
-    const staged = await (await region()).query('SELECT 1 FROM import_rows WHERE space_id = $1', [
-      spaceId,
-    ]);
-    assert.equal(staged.rows.length, 0);
   });
 
   test('dedup by email: skip, update and create', async () => {
@@ -248,7 +244,7 @@ forEachEngine('import routes', (env) => {
     assert.equal(page.nextRejectedAfter, 15);
   });
 
-  test('a job whose process stopped is reported as interrupted, its staged rows dropped', async () => {
+  test('a job whose process stopped is reported as interrupted', async () => {
     const space = await t.space(owner);
     const db = await region();
     for (const status of ['committing', 'validating']) {
@@ -260,15 +256,9 @@ forEachEngine('import routes', (env) => {
           WHERE space_id = $1 AND id = $2`,
         [space, view.id, status],
       );
-      await db.query(
-        `INSERT INTO import_rows (space_id, import_id, line, input) VALUES ($1, $2, 2, '{}')`,
-        [space, view.id],
-      );
       const after = await waitForImport(t, owner, space, view.id);
       assert.equal(after.status, 'interrupted');
       assert.match(after.error?.message ?? '', /stopped before it committed/);
-      const staged = await db.query('SELECT 1 FROM import_rows WHERE space_id = $1', [space]);
-      assert.equal(staged.rows.length, 0);
     }
   });
 });

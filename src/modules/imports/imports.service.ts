@@ -14,7 +14,6 @@ import { checkHeaders, guessMapping, resolveMapping } from './column-mapping.ts'
 import { readExportFileEnds } from './export-file.ts';
 import { runExportLoad } from './export-load.ts';
 import {
-  deleteStagedRows,
   findCommittedImportOfFile,
   findImport,
   type ImportRecord,
@@ -406,7 +405,6 @@ export class ImportsService {
             importId: record.id,
           },
         ]);
-        await deleteStagedRows(tx, spaceId, record.id);
         await saveImportState(tx, spaceId, record.id, {
           status: 'committed',
           counts: record.counts,
@@ -425,7 +423,6 @@ export class ImportsService {
       record.error = isAppError(error)
         ? { code: error.code, message: error.message }
         : { code: 'internal', message: 'the import failed unexpectedly: nothing was imported' };
-      await deleteStagedRows(db, spaceId, record.id).catch(() => undefined);
       await save(true).catch(() => undefined);
       report();
     }
