@@ -13,7 +13,17 @@ export interface Queryable {
   query<Row = Record<string, unknown>>(
     sql: string,
     params?: readonly unknown[],
+    options?: QueryOptions,
   ): Promise<QueryResult<Row>>;
+}
+
+export interface QueryOptions {
+  /**
+   * A hot statement of constant text: PostgreSQL keeps it parsed (and its plan,
+   * once generic) per connection instead of parsing and planning it at every
+   * call. PGlite ignores it.
+   */
+  readonly prepared?: boolean;
 }
 
 /**

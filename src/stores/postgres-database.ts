@@ -1,12 +1,25 @@
+import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
-import type { Database, QueryResult, Transaction } from './database.ts';
+import type { Database, QueryOptions, QueryResult, Transaction } from './database.ts';
 
 // int8 (counts, sequences) as JavaScript numbers, as PGlite returns them; values
 // stay far below 2^53 in Kith's tables.
 pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number.parseInt(value, 10));
+
+const preparedNames = new Map<string, string>();
+
+/** A prepared statement's name: one per text (the driver refuses one name for two texts). */
+function preparedName(sql: string): string {
+  let name = preparedNames.get(sql);
+  if (name === undefined) {
+    name = `kith_${createHash('sha256').update(sql).digest('hex').slice(0, 24)}`;
+    preparedNames.set(sql, name);
+  }
+  return name;
+}
 
 /** Runs `use` on `client` itself, or on a connection of the pool released afterwards. */
 async function* withConnection<T>(
@@ -37,8 +50,14 @@ function wrap(client: pg.Pool | pg.PoolClient): Transaction {
     async exec(sql: string): Promise<void> {
       await client.query(sql);
     },
-    async query<Row>(sql: string, params: readonly unknown[] = []): Promise<QueryResult<Row>> {
-      const result = await client.query(sql, [...params]);
+    async query<Row>(
+      sql: string,
+      params: readonly unknown[] = [],
+      options?: QueryOptions,
+    ): Promise<QueryResult<Row>> {
+      const result = await (options?.prepared
+        ? client.query({ name: preparedName(sql), text: sql, values: [...params] })
+        : client.query(sql, [...params]));
       return { rows: result.rows as Row[], rowCount: result.rowCount ?? 0 };
     },
     async copyOut(select: string): Promise<Buffer> {

@@ -156,15 +156,26 @@ export async function updateContactColumns(
   fields: ContactFields,
   updatedAt: Date,
 ): Promise<void> {
-  await db.query(
-    `UPDATE contacts
+  const update = contactColumnsUpdate(spaceId, id, fields, updatedAt);
+  await db.query(update.sql, update.params);
+}
+
+/** updateContactColumns' statement, for a caller that runs it with its history entry. */
+export function contactColumnsUpdate(
+  spaceId: string,
+  id: string,
+  fields: ContactFields,
+  updatedAt: Date,
+): { sql: string; params: unknown[] } {
+  return {
+    sql: `UPDATE contacts
         SET first_name = $4, last_name = $5, email = $6, phone = $7, street = $8, postcode = $9, city = $10,
             country = $11, custom_fields = $12::jsonb, do_not_contact = $13, do_not_sell = $14,
             first_name_search = $15, last_name_search = $16, name_search = $17, email_search = $18,
             phone_search = $19, updated_at = $3
       WHERE space_id = $1 AND id = $2`,
-    [spaceId, id, updatedAt, ...fieldValues(fields)],
-  );
+    params: [spaceId, id, updatedAt, ...fieldValues(fields)],
+  };
 }
 
 /** Makes the contact's tags exactly `tags`. */

@@ -7,16 +7,20 @@ import type { ServiceDeps } from '../../services.ts';
 import type { Database, Queryable } from '../../stores/database.ts';
 import { entryFor } from '../history/entry-for.ts';
 import type { HistoryAction } from '../history/history-format.ts';
-import { appendHistoryEntries } from '../history/history-writer.ts';
+import {
+  appendHistoryEntries,
+  appendHistoryEntryWith,
+  type CompanionStatement,
+} from '../history/history-writer.ts';
 import { isUuid, SpaceAccess, type SpaceGrant } from '../spaces/space-access.ts';
 import {
+  contactColumnsUpdate,
   findContact,
   insertContact,
   listContacts,
   replaceContactTags,
   saveContactConsents,
   setContactDeletedAt,
-  updateContactColumns,
 } from './contact.repository.ts';
 import { diffContacts, type FieldChange, isContactField } from './contact-diff.ts';
 import {
@@ -259,7 +263,17 @@ export class ContactsService {
         return toVisibleContactView(current, definitions);
       }
       assertIdentifiable(current, after);
-      await updateContactColumns(tx, grant.space.id, current.id, after, now);
+      // The columns' UPDATE carries the history entry: one round trip for both.
+      await this.record(
+        tx,
+        caller,
+        grant,
+        action,
+        current.id,
+        changes,
+        now,
+        contactColumnsUpdate(grant.space.id, current.id, after, now),
+      );
       if (changes.some((c) => c.field === 'tags')) {
         await replaceContactTags(tx, grant.space.id, current.id, after.tags);
       }
@@ -272,7 +286,6 @@ export class ContactsService {
         current.id,
         Object.fromEntries(consents.map((ch) => [ch, after.consents[ch]])),
       );
-      await this.record(tx, caller, grant, action, current.id, changes, now);
       return toVisibleContactView({ ...current, ...after, updatedAt: now }, definitions);
     });
   }
@@ -312,14 +325,22 @@ export class ContactsService {
     contactId: string,
     changes: FieldChange[],
     at: Date,
+    /** The change's own statement, run with the entry in one statement. */
+    change?: CompanionStatement,
   ): Promise<void> {
     if (this.deps.recordContactHistory === false) {
+      if (change) {
+        await tx.query(change.sql, change.params);
+      }
       return;
     }
     const target = { type: 'contact', id: contactId };
-    await appendHistoryEntries(tx, grant.space.id, [
-      entryFor(caller, grant, { action, target, changes, at, subjectId: contactId }),
-    ]);
+    const entry = entryFor(caller, grant, { action, target, changes, at, subjectId: contactId });
+    if (change) {
+      await appendHistoryEntryWith(tx, grant.space.id, entry, change);
+    } else {
+      await appendHistoryEntries(tx, grant.space.id, [entry]);
+    }
   }
 
   private regionOf(grant: SpaceGrant): Promise<Database> {

@@ -117,6 +117,27 @@ forEachEngine('history bulk append', (env) => {
     assert.equal(verification.count, 1503);
   });
 
+  test('COPY input larger than one piece, with multi-byte text across piece boundaries, stores every value intact', async () => {
+    const db = await env().stores.region('eu');
+    const spaceId = await createRegionSpace(db);
+    // ~10 MB of UTF-8 (3- and 4-byte characters, escapes): several 4 MB pieces.
+    const big = (i: number) => `${i}:${'é🙂\t\\→'.repeat(2000 + i)}`;
+    const entries = Array.from({ length: 250 }, (_, i) =>
+      contactUpdate(randomUUID(), 'notes', i % 3 ? null : `old ${i}`, big(i)),
+    );
+    await db.transaction((tx) => appendHistoryBulk(tx, spaceId, entries));
+    const { rows } = await db.query<{ seq: number; value: unknown }>(
+      `SELECT seq::int AS seq, value FROM history_values WHERE space_id = $1 AND side = 'to' ORDER BY seq`,
+      [spaceId],
+    );
+    assert.equal(rows.length, 250);
+    for (const [i, row] of rows.entries()) {
+      assert.equal(row.value, big(i), `value of entry ${i + 1}`);
+    }
+    const verification = await verifyHistory(db, spaceId, noCheckpoints);
+    assert.deepEqual([verification.ok, verification.count], [true, 250]);
+  });
+
   test('bulk entries are exactly what single appends write: same columns, values and canonical hashes', async () => {
     const db = await env().stores.region('eu');
     const single = await createRegionSpace(db);

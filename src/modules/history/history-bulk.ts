@@ -18,6 +18,7 @@ const valueColumns = 'history_values (space_id, seq, idx, side, salt, value, sub
 
 /** COPY input is sent in pieces of about this many bytes (PostgreSQL streams them). */
 const pieceBytes = 4 * 1024 * 1024;
+const pendingRows = 512;
 
 /**
  * Appends many entries at once, for imports: the same entries, hashes and
@@ -120,31 +121,52 @@ async function* piecesOf(pieces: Buffer[]): AsyncIterable<Buffer> {
   }
 }
 
-/** COPY text gathered as Buffers of about `pieceBytes`, not one string per row. */
+/**
+ * COPY text written straight into Buffers of about `pieceBytes` as rows come:
+ * no array of row strings to join and encode later (that join, its UTF-8
+ * encoding and the garbage of a million held strings were most of the bulk
+ * append's own time).
+ */
 class CopyPieces {
   private readonly pieces: Buffer[] = [];
-  private current: string[] = [];
-  private currentLength = 0;
+  private buffer = Buffer.allocUnsafe(pieceBytes);
+  private used = 0;
+  /** Rows not yet encoded: one Buffer write per `pendingRows` rows, not one per row. */
+  private pending: string[] = [];
 
   add(row: string): void {
-    this.current.push(row);
-    this.currentLength += row.length;
-    if (this.currentLength >= pieceBytes) {
-      this.flush();
+    this.pending.push(row);
+    if (this.pending.length >= pendingRows) {
+      this.encodePending();
     }
   }
 
   /** Everything added, as its pieces (PostgreSQL streams them; PGlite joins them into one blob). */
   take(): Buffer[] {
-    this.flush();
+    this.encodePending();
+    if (this.used > 0) {
+      this.pieces.push(this.buffer.subarray(0, this.used));
+      this.buffer = Buffer.alloc(0);
+      this.used = 0;
+    }
     return this.pieces.splice(0);
   }
 
-  private flush(): void {
-    if (this.current.length > 0) {
-      this.pieces.push(Buffer.from(this.current.join(''), 'utf8'));
-      this.current = [];
-      this.currentLength = 0;
+  private encodePending(): void {
+    if (this.pending.length === 0) {
+      return;
     }
+    const text = this.pending.join('');
+    this.pending = [];
+    // A UTF-16 code unit is at most 3 bytes of UTF-8: room for the worst case.
+    const room = text.length * 3;
+    if (this.used + room > this.buffer.length) {
+      if (this.used > 0) {
+        this.pieces.push(this.buffer.subarray(0, this.used));
+      }
+      this.buffer = Buffer.allocUnsafe(Math.max(pieceBytes, room));
+      this.used = 0;
+    }
+    this.used += this.buffer.write(text, this.used, 'utf8');
   }
 }

@@ -11,7 +11,11 @@ import {
 } from './history-format.ts';
 import { contactUpdate, createRegionSpace, sampleEntries } from './history-test-support.ts';
 import { verifyHistory } from './history-verifier.ts';
-import { appendHistoryEntries, type HistoryEntryInput } from './history-writer.ts';
+import {
+  appendHistoryEntries,
+  appendHistoryEntryWith,
+  type HistoryEntryInput,
+} from './history-writer.ts';
 
 const noCheckpoints = { checkpoints: [], publicKeys: new Map() };
 
@@ -288,4 +292,58 @@ forEachEngine('history writer', (env, engine) => {
       assert.deepEqual([result.ok, result.count], [true, 80]);
     });
   }
+
+  test('an entry appended with its change runs the change exactly once, on every path', async () => {
+    const db = await env().stores.region('eu');
+    const spaceId = await createRegionSpace(db);
+    const contact = randomUUID();
+    // Counts its own runs in the Space's settings: a second run would show.
+    const change = (by: number) => ({
+      sql: `UPDATE spaces SET settings = jsonb_build_object('runs', coalesce((settings ->> 'runs')::int, 0) + $2::int)
+             WHERE space_id = $1`,
+      params: [spaceId, by],
+    });
+    const runs = async () =>
+      (
+        await db.query<{ runs: number | null }>(
+          `SELECT (settings ->> 'runs')::int AS runs FROM spaces WHERE space_id = $1`,
+          [spaceId],
+        )
+      ).rows[0]?.runs;
+    const wide: HistoryEntryInput = {
+      ...contactUpdate(contact, 'f0', 'a', 'b'),
+      changes: Array.from({ length: 2600 }, (_, i) => ({ field: `f${i}`, from: i, to: i + 1 })),
+    };
+    const cases: [string, HistoryEntryInput][] = [
+      ['the Space’s first entry (no head yet)', contactUpdate(contact, 'city', null, 'Lyon')],
+      ['an edit (one statement)', contactUpdate(contact, 'city', 'Lyon', 'Paris')],
+      [
+        'an entry with an origin',
+        { ...contactUpdate(contact, 'city', 'Paris', 'Nice'), originId: randomUUID() },
+      ],
+      ['an entry with too many values for one statement', wide],
+    ];
+    let expected = 0;
+    for (const [i, [what, entry]] of cases.entries()) {
+      const appended = await db.transaction((tx) =>
+        appendHistoryEntryWith(tx, spaceId, entry, change(10 ** i)),
+      );
+      expected += 10 ** i;
+      assert.equal(appended.seq, i + 1, what);
+      assert.equal(await runs(), expected, `${what}: the change ran once`);
+    }
+    const rolledBack = db.transaction(async (tx) => {
+      await appendHistoryEntryWith(
+        tx,
+        spaceId,
+        contactUpdate(contact, 'city', 'Nice', 'Metz'),
+        change(1),
+      );
+      throw new Error('the caller fails after the append');
+    });
+    await assert.rejects(rolledBack, /the caller fails/);
+    assert.equal(await runs(), expected, 'a rolled back change is gone with its entry');
+    const result = await verifyHistory(db, spaceId, noCheckpoints);
+    assert.deepEqual([result.ok, result.count], [true, cases.length]);
+  });
 });

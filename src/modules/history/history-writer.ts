@@ -5,6 +5,7 @@ import type { Queryable } from '../../stores/database.ts';
 import {
   appendRows,
   appendSingle,
+  type CompanionStatement,
   deliveredOrigins,
   insertEntries,
   insertValues,
@@ -82,9 +83,8 @@ const maxIpLength = 64;
 export async function appendHistoryEntries(
   tx: Queryable,
   spaceId: string,
-  requested: readonly HistoryEntryInput[],
+  entries: readonly HistoryEntryInput[],
 ): Promise<AppendedEntry[]> {
-  let entries = requested;
   if (entries.length === 0) {
     return [];
   }
@@ -92,11 +92,55 @@ export async function appendHistoryEntries(
   entries.forEach(assertValid);
   const only = entries[0] as HistoryEntryInput;
   if (entries.length === 1 && !only.originId) {
-    const appended = await appendOne(tx, space, only);
+    const { appended } = await appendOne(tx, space, only);
     if (appended) {
       return [appended];
     }
   }
+  return appendGeneral(tx, space, entries);
+}
+
+/**
+ * Runs `change` (a data-modifying statement, see CompanionStatement) and appends
+ * `entry` for it, in ONE statement when the entry allows (no origin, the Space's
+ * chain started): an edit then costs the database no round trip more than the
+ * change itself. Otherwise the change runs first, then the usual append. Inside
+ * the caller's transaction, like every append.
+ * @example await appendHistoryEntryWith(tx, spaceId, entry, { sql: 'UPDATE contacts SET city = $3 WHERE space_id = $1 AND id = $2', params: [spaceId, id, 'Lyon'] });
+ */
+export async function appendHistoryEntryWith(
+  tx: Queryable,
+  spaceId: string,
+  entry: HistoryEntryInput,
+  change: CompanionStatement,
+): Promise<AppendedEntry> {
+  const space = normaliseUuid(spaceId, 'spaceId');
+  assertValid(entry);
+  let companionRan = false;
+  if (!entry.originId) {
+    const single = await appendOne(tx, space, entry, change);
+    if (single.appended) {
+      return single.appended;
+    }
+    companionRan = single.companionRan;
+  }
+  if (!companionRan) {
+    await tx.query(change.sql, change.params);
+  }
+  const [appended] = await appendGeneral(tx, space, [entry]);
+  if (!appended) {
+    throw new Error('history: an entry with this origin is already in the chain');
+  }
+  return appended;
+}
+
+/** Any batch: the head locked and read, the chain computed here, a few multi-row INSERTs. */
+async function appendGeneral(
+  tx: Queryable,
+  space: string,
+  requested: readonly HistoryEntryInput[],
+): Promise<AppendedEntry[]> {
+  let entries = requested;
   const salts = new SaltPool(countValues(entries));
   const head = await lockHead(tx, space, genesisHash);
   entries = await withoutDelivered(tx, space, entries);
@@ -141,7 +185,8 @@ async function appendOne(
   tx: Queryable,
   spaceId: string,
   input: HistoryEntryInput,
-): Promise<AppendedEntry | null> {
+  companion?: CompanionStatement,
+): Promise<{ appended: AppendedEntry | null; companionRan: boolean }> {
   const salts = new SaltPool(countValues([input]));
   const subjectId = input.subjectId ?? (input.target.type === 'contact' ? input.target.id : null);
   const valueRows: NewValueRow[] = [];
@@ -151,7 +196,7 @@ async function appendOne(
     toDigest: commitValue(0, idx, 'to', change.to, subjectId, salts, valueRows),
   }));
   if (valueRows.length > valuesPerStatement) {
-    return null;
+    return { appended: null, companionRan: false };
   }
   const actor = {
     type: input.actor.type,
@@ -193,8 +238,12 @@ async function appendOne(
     before,
     after,
     valueRows.map(({ seq: _seq, ...value }) => value),
+    companion,
   );
-  return appended ? { seq: appended.seq, hash: appended.hash.toString('hex') } : null;
+  return {
+    appended: appended ? { seq: appended.seq, hash: appended.hash.toString('hex') } : null,
+    companionRan: companion !== undefined,
+  };
 }
 
 /** Drops the entries whose origin is already in the chain (the head is locked: no race). */
@@ -375,4 +424,5 @@ function label(value: string | null | undefined, max: number): string | null {
 }
 
 /** Shared with the bulk append (history-bulk.ts), which must build exactly the same entries. */
+export type { CompanionStatement } from './history.repository.ts';
 export { assertValid, chainedEntryRow, countValues, normaliseUuid, SaltPool };

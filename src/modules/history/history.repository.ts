@@ -163,9 +163,10 @@ export async function appendSingle(
   encodedBefore: string,
   encodedAfter: string,
   values: readonly Omit<NewValueRow, 'seq'>[],
+  companion?: CompanionStatement,
 ): Promise<{ seq: number; hash: Buffer } | null> {
   const { rows } = await tx.query<{ seq: number; hash: Uint8Array }>(
-    `WITH old AS (
+    `WITH ${companion ? `companion AS (${shiftPlaceholders(companion.sql, singleParameters)}), ` : ''}old AS (
        SELECT seq, hash FROM history_heads WHERE space_id = $1 FOR UPDATE
      ), head AS (
        UPDATE history_heads h
@@ -202,10 +203,32 @@ export async function appendSingle(
       entry.import_id,
       entry.format_version,
       JSON.stringify(values),
+      ...(companion?.params ?? []),
     ],
+    // Every edit runs it: parsed and planned once per connection, not per edit.
+    { prepared: true },
   );
   const row = rows[0];
   return row ? { seq: Number(row.seq), hash: bytes(row.hash) } : null;
+}
+
+/** Parameters of appendSingle's own statement; a companion's follow them. */
+const singleParameters = 15;
+
+/**
+ * A data-modifying statement (UPDATE, INSERT or DELETE, placeholders $1..$n,
+ * no RETURNING read by anyone) run as a CTE of the append's statement: the
+ * change and its history entry in one round trip. PostgreSQL runs every
+ * data-modifying CTE to completion whether or not the rest reads it.
+ */
+export interface CompanionStatement {
+  readonly sql: string;
+  readonly params: readonly unknown[];
+}
+
+/** `$k` becomes `$(k + by)`: the companion's parameters follow the append's own. */
+function shiftPlaceholders(sql: string, by: number): string {
+  return sql.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + by}`);
 }
 
 export async function moveHead(tx: Queryable, spaceId: string, head: ChainHead): Promise<void> {
