@@ -595,3 +595,178 @@ export async function readSpaceRegion(
   );
   return rows[0]?.region ?? null;
 }
+
+/**
+ * What the database found checking one page of the chain (see `checkChainPage`).
+ * Hashes are lower-case hex.
+ */
+export interface ChainPageCheck {
+  /** Entries in the page. */
+  readonly count: number;
+  readonly firstSeq: number | null;
+  /** The stored prev_hash of the page's first entry (the link to the page before). */
+  readonly firstPrevHash: string | null;
+  readonly lastSeq: number | null;
+  readonly lastHash: string | null;
+  /** The stored prev_hash of the page's last entry. */
+  readonly lastPrevHash: string | null;
+  /** The first entry the database could not vouch for (its hash, link, seq or shape); null when none. */
+  readonly firstSuspectSeq: number | null;
+  /** The first entry one of whose values does not match its digest as the database checked it. */
+  readonly firstBadValueSeq: number | null;
+  /** Hashes of the entries at the checkpoint seqs asked for, by seq. */
+  readonly checkpointHashes: ReadonlyMap<number, string>;
+  /**
+   * Values the database leaves to the application (objects, arrays, non-integer
+   * numbers, whose canonical JSON SQL does not write): [seq, idx, side, saltHex,
+   * valueText, digest or null].
+   */
+  readonly valuesToCheck: readonly [number, number, 'from' | 'to', string, string, string | null][];
+}
+
+/*
+ * Version 1's canonical encoding of an entry (history-format.ts encodeEntryParts),
+ * written by builtin SQL for entries of the shape the writer writes: an actor of
+ * exactly {id, name, role, type} (strings, role may be null), changes of exactly
+ * [{field, fromDigest, toDigest}] (field a string, digests strings or null), a
+ * time from 1970 to 9998, format version 1. Any other row encodes to NULL: the
+ * database does not vouch for it and the application verifies it the general
+ * way. So SQL never accepts a row that history-format.ts would encode otherwise.
+ * `to_json(text)::text` escapes as JSON.stringify does for text a database can
+ * hold (`\"`, `\\`, \b \f \n \r \t, other controls as lower-case \u00XX).
+ * $4 is the canonical JSON of the Space id as the verifier knows it.
+ */
+const actorShapeSql = `jsonb_typeof(actor) = 'object'
+  AND actor - '{id,name,role,type}'::text[] = '{}'::jsonb
+  AND jsonb_typeof(actor -> 'id') = 'string' AND jsonb_typeof(actor -> 'name') = 'string'
+  AND jsonb_typeof(actor -> 'type') = 'string' AND jsonb_typeof(actor -> 'role') IN ('string', 'null')`;
+
+/** A change `c` of the writer's shape: exactly {field, fromDigest, toDigest}. */
+const changeShapeSql = (c: string) => `jsonb_typeof(${c}) = 'object'
+  AND ${c} - '{field,fromDigest,toDigest}'::text[] = '{}'::jsonb
+  AND jsonb_typeof(${c} -> 'field') = 'string'
+  AND jsonb_typeof(${c} -> 'fromDigest') IN ('string', 'null')
+  AND jsonb_typeof(${c} -> 'toDigest') IN ('string', 'null')`;
+
+const changeJsonSql = (c: string) => `concat('{"field":', to_json(${c} ->> 'field')::text,
+  ',"fromDigest":', coalesce(to_json(${c} ->> 'fromDigest')::text, 'null'),
+  ',"toDigest":', coalesce(to_json(${c} ->> 'toDigest')::text, 'null'), '}')`;
+
+/** The encoding with the changes' canonical JSON given (concat: one allocation, not one per piece). */
+const encodingWith = (changesJson: string) => `concat('{"action":', to_json(action)::text,
+  ',"actor":{"id":', to_json(actor ->> 'id')::text, ',"name":', to_json(actor ->> 'name')::text,
+  ',"role":', coalesce(to_json(actor ->> 'role')::text, 'null'), ',"type":', to_json(actor ->> 'type')::text,
+  '},"at":"', to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), '","changes":', ${changesJson},
+  ',"device":', coalesce(to_json(device)::text, 'null'),
+  ',"importId":', coalesce(to_json(import_id::text)::text, 'null'),
+  ',"ip":', coalesce(to_json(ip)::text, 'null'),
+  ',"seq":', seq::text, ',"source":', to_json(source)::text, ',"spaceId":', $4::text,
+  ',"target":{"id":', to_json(target_id)::text, ',"type":', to_json(target_type)::text, '},"v":1}')`;
+
+/**
+ * The canonical encoding of an entry row in SQL (NULL for a row of another
+ * shape). An entry of one change, the common case, is written without a
+ * subquery; others aggregate their changes in order.
+ */
+export const entryEncodingSql = `CASE WHEN format_version = 1 AND at >= '1970-01-01T00:00:00Z' AND at < '9999-01-01T00:00:00Z'
+  AND ${actorShapeSql} AND jsonb_typeof(changes) = 'array' THEN
+  CASE WHEN jsonb_array_length(changes) = 1 THEN
+    CASE WHEN ${changeShapeSql('(changes -> 0)')} THEN ${encodingWith(`'[', ${changeJsonSql('(changes -> 0)')}, ']'`)} END
+  ELSE (SELECT CASE WHEN coalesce(bool_and(${changeShapeSql('c')}), true)
+                    THEN ${encodingWith(`'[', string_agg(${changeJsonSql('c')}, ',' ORDER BY n), ']'`)} END
+          FROM jsonb_array_elements(changes) WITH ORDINALITY AS x(c, n))
+  END
+END`;
+
+/**
+ * The canonical JSON of a stored value in SQL, for the values whose canonical
+ * JSON SQL writes exactly as history-format.ts does (strings, booleans, null,
+ * integers of at most 15 digits); NULL for the others, left to the application.
+ */
+const valueCanonicalSql = `CASE jsonb_typeof(v.value)
+  WHEN 'string' THEN to_json(v.value #>> '{}')::text
+  WHEN 'boolean' THEN v.value::text
+  WHEN 'null' THEN 'null'
+  WHEN 'number' THEN CASE WHEN v.value::text ~ '^-?(0|[1-9][0-9]{0,14})$' THEN v.value::text END
+  END`;
+
+/**
+ * Checks one page of a Space's chain (`afterSeq < seq <= throughSeq`) in the
+ * database, with builtin functions only and nothing stored there (a tamperer
+ * could swap a stored function): each entry's hash recomputed as
+ * sha256(prev_hash ‖ canonical encoding) and compared with the stored one, each
+ * prev_hash with the hash of the entry before, seqs contiguous, and each present
+ * value's salted digest against the digest its entry commits to. Returns only
+ * what the application needs to carry the chain across pages: the page's ends,
+ * the first entry it could not vouch for, the hashes at checkpoint seqs.
+ */
+export async function checkChainPage(
+  db: Queryable,
+  spaceId: string,
+  afterSeq: number,
+  throughSeq: number,
+  checkpointSeqs: readonly number[],
+): Promise<ChainPageCheck> {
+  const { rows } = await db.query<{
+    n: number | string;
+    first_seq: number | string | null;
+    first_prev: string | null;
+    last_seq: number | string | null;
+    last_hash: string | null;
+    last_prev: string | null;
+    first_suspect: number | string | null;
+    first_bad_value: number | string | null;
+    checkpoints: string | null;
+    to_check: string | null;
+  }>(
+    `WITH e AS MATERIALIZED (
+       SELECT seq, prev_hash, hash, changes,
+              lag(seq) OVER w AS lag_seq, lag(hash) OVER w AS lag_hash,
+              sha256(prev_hash || convert_to(${entryEncodingSql}, 'UTF8')) AS recomputed
+         FROM history_entries
+        WHERE space_id = $1 AND seq > $2 AND seq <= $3
+       WINDOW w AS (ORDER BY seq)
+     ), v AS MATERIALIZED (
+       SELECT v.seq, v.idx, v.side, v.salt, v.value, ${valueCanonicalSql} AS canonical,
+              e.changes -> v.idx::int -> (v.side || 'Digest') AS digest
+         FROM history_values v LEFT JOIN e ON e.seq = v.seq
+        WHERE v.space_id = $1 AND v.seq > $2 AND v.seq <= $3
+     )
+     SELECT (SELECT count(*) FROM e) AS n,
+            (SELECT min(seq) FROM e WHERE recomputed IS NULL OR recomputed <> hash
+                OR (lag_seq IS NOT NULL AND (seq <> lag_seq + 1 OR prev_hash <> lag_hash))) AS first_suspect,
+            (SELECT min(seq) FROM v WHERE jsonb_typeof(digest) IS DISTINCT FROM 'string'
+                OR (canonical IS NOT NULL
+                    AND encode(sha256(salt || convert_to(canonical, 'UTF8')), 'hex') <> (digest #>> '{}'))) AS first_bad_value,
+            (SELECT json_agg(json_build_array(seq, idx, side, encode(salt, 'hex'), value::text, digest #>> '{}') ORDER BY seq, idx, side)::text
+               FROM v WHERE canonical IS NULL AND jsonb_typeof(digest) = 'string') AS to_check,
+            first.seq AS first_seq, encode(first.prev_hash, 'hex') AS first_prev,
+            last.seq AS last_seq, encode(last.hash, 'hex') AS last_hash, encode(last.prev_hash, 'hex') AS last_prev,
+            (SELECT json_agg(json_build_array(seq, encode(hash, 'hex')))::text FROM e WHERE seq = ANY($5::bigint[])) AS checkpoints
+       FROM (SELECT 1) AS one
+       LEFT JOIN (SELECT seq, prev_hash FROM e ORDER BY seq LIMIT 1) AS first ON true
+       LEFT JOIN (SELECT seq, hash, prev_hash FROM e ORDER BY seq DESC LIMIT 1) AS last ON true`,
+    [spaceId, afterSeq, throughSeq, JSON.stringify(spaceId), checkpointSeqs],
+  );
+  const row = rows[0];
+  const num = (value: number | string | null | undefined) =>
+    value === null || value === undefined ? null : Number(value);
+  const checkpointHashes = new Map<number, string>(
+    (JSON.parse(row?.checkpoints ?? '[]') as [number, string][]).map(([seq, hash]) => [
+      Number(seq),
+      hash,
+    ]),
+  );
+  return {
+    count: num(row?.n) ?? 0,
+    firstSeq: num(row?.first_seq),
+    firstPrevHash: row?.first_prev ?? null,
+    lastSeq: num(row?.last_seq),
+    lastHash: row?.last_hash ?? null,
+    lastPrevHash: row?.last_prev ?? null,
+    firstSuspectSeq: num(row?.first_suspect),
+    firstBadValueSeq: num(row?.first_bad_value),
+    checkpointHashes,
+    valuesToCheck: JSON.parse(row?.to_check ?? '[]') as ChainPageCheck['valuesToCheck'],
+  };
+}
