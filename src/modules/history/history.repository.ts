@@ -564,22 +564,44 @@ export async function readEntriesNewestFirst(
     add((n) => `e.seq < $${n}`, filter.beforeSeq);
   }
   params.push(limit);
-  const { rows } = await db.query<EntryWithValuesRow>(
-    `WITH page AS (
-       SELECT e.space_id, ${entryColumnNames.map((c) => `e.${c}`).join(', ')}
-         FROM history_entries e
-        WHERE ${where.join(' AND ')}
-        ORDER BY e.seq DESC
-        LIMIT $${params.length}
-     )
-     SELECT page.*,
-            coalesce((SELECT jsonb_agg(jsonb_build_object('idx', v.idx, 'side', v.side, 'salt', encode(v.salt, 'hex'), 'value', v.value))
-                        FROM history_values v WHERE v.space_id = page.space_id AND v.seq = page.seq), '[]'::jsonb) AS vals
-       FROM page ORDER BY page.seq DESC`,
+  // The page comes back as ONE row holding a JSON array, parsed once: decoding
+  // a result row per entry, with its jsonb columns, was most of a contact's
+  // history on PGlite (which decodes rows in JS).
+  const { rows } = await db.query<{ page: string | null }>(
+    `SELECT json_agg(json_build_array(e.seq, floor(extract(epoch FROM e.at) * 1000), e.actor, e.action,
+              e.target_type, e.target_id, e.changes, e.source, e.device, e.ip, e.import_id, e.format_version,
+              encode(e.prev_hash, 'hex'), encode(e.hash, 'hex'),
+              (SELECT json_agg(json_build_array(v.idx, v.side, encode(v.salt, 'hex'), v.value) ORDER BY v.idx, v.side)
+                 FROM history_values v WHERE v.space_id = e.space_id AND v.seq = e.seq))
+            ORDER BY e.seq DESC)::text AS page
+       FROM (SELECT e.* FROM history_entries e
+              WHERE ${where.join(' AND ')}
+              ORDER BY e.seq DESC
+              LIMIT $${params.length}) AS e`,
     params,
   );
-  return rows;
+  const page = JSON.parse(rows[0]?.page ?? '[]') as PageTuple[];
+  return page.map((t) => ({
+    seq: t[0],
+    at: new Date(t[1]),
+    actor: t[2],
+    action: t[3],
+    target_type: t[4],
+    target_id: t[5],
+    changes: t[6],
+    source: t[7],
+    device: t[8],
+    ip: t[9],
+    import_id: t[10],
+    format_version: t[11],
+    prev_hash: Buffer.from(t[12], 'hex'),
+    hash: Buffer.from(t[13], 'hex'),
+    vals: (t[14] ?? []).map(([idx, side, salt, value]) => ({ idx, side, salt, value })),
+  }));
 }
+
+/** An entry of a history page as the database aggregates it: EntryTuple and its values. */
+type PageTuple = [...EntryTuple, [number, 'from' | 'to', string, unknown][] | null];
 
 /**
  * The region of a Space from the platform registry, whoever asks: for the
