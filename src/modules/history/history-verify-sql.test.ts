@@ -3,7 +3,12 @@ import { randomUUID } from 'node:crypto';
 import { test } from 'node:test';
 import { forEachEngine } from '../../../test/harness/engines.ts';
 import type { Transaction } from '../../stores/database.ts';
-import { checkChainPage, entryEncodingSql, readVerificationPage } from './history.repository.ts';
+import {
+  checkChainPage,
+  entriesWithActorJsonSql,
+  entryEncodingSql,
+  readVerificationPage,
+} from './history.repository.ts';
 import { encodeEntry } from './history-format.ts';
 import { createRegionSpace } from './history-test-support.ts';
 import { verifyHistory } from './history-verifier.ts';
@@ -116,9 +121,8 @@ forEachEngine('history verification in the database', (env) => {
     ] as const) {
       const page = await readVerificationPage(db, space, 0, count);
       const { rows } = await db.query<{ seq: number | string; encoded: string | null }>(
-        `SELECT seq, ${entryEncodingSql} AS encoded FROM history_entries
-          WHERE space_id = $1 AND seq <= $2 AND $3::text = '' ORDER BY seq`,
-        [space, count, '', JSON.stringify(space)],
+        `SELECT seq, ${entryEncodingSql} AS encoded FROM ${entriesWithActorJsonSql} AS e ORDER BY seq`,
+        [space, 0, count, JSON.stringify(space)],
       );
       assert.equal(rows.length, count);
       for (const [i, row] of rows.entries()) {

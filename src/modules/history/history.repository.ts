@@ -654,8 +654,8 @@ export interface ChainPageCheck {
  * time from 1970 to 9998, format version 1. Any other row encodes to NULL: the
  * database does not vouch for it and the application verifies it the general
  * way. So SQL never accepts a row that history-format.ts would encode otherwise.
- * `to_json(text)::text` escapes as JSON.stringify does for text a database can
- * hold (`\"`, `\\`, \b \f \n \r \t, other controls as lower-case \u00XX).
+ * `to_json(text)::text`, and the text of a jsonb string (both escape_json),
+ * escape as JSON.stringify does for text a database can hold (`\"`, `\\`, \b \f \n \r \t, other controls as lower-case \u00XX).
  * $4 is the canonical JSON of the Space id as the verifier knows it.
  */
 const actorShapeSql = `jsonb_typeof(actor) = 'object'
@@ -670,28 +670,39 @@ const changeShapeSql = (c: string) => `jsonb_typeof(${c}) = 'object'
   AND jsonb_typeof(${c} -> 'fromDigest') IN ('string', 'null')
   AND jsonb_typeof(${c} -> 'toDigest') IN ('string', 'null')`;
 
-const changeJsonSql = (c: string) => `concat('{"field":', to_json(${c} ->> 'field')::text,
-  ',"fromDigest":', coalesce(to_json(${c} ->> 'fromDigest')::text, 'null'),
-  ',"toDigest":', coalesce(to_json(${c} ->> 'toDigest')::text, 'null'), '}')`;
+const changeJsonSql = (c: string) => `concat('{"field":', (${c} -> 'field')::text,
+  ',"fromDigest":', (${c} -> 'fromDigest')::text, ',"toDigest":', (${c} -> 'toDigest')::text, '}')`;
 
 /** The encoding with the changes' canonical JSON given (concat: one allocation, not one per piece). */
 const encodingWith = (changesJson: string) => `concat('{"action":', to_json(action)::text,
-  ',"actor":{"id":', to_json(actor ->> 'id')::text, ',"name":', to_json(actor ->> 'name')::text,
-  ',"role":', coalesce(to_json(actor ->> 'role')::text, 'null'), ',"type":', to_json(actor ->> 'type')::text,
-  '},"at":"', to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), '","changes":', ${changesJson},
+  ',"actor":', actor_json, ',"at":"', to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), '","changes":', ${changesJson},
   ',"device":', coalesce(to_json(device)::text, 'null'),
-  ',"importId":', coalesce(to_json(import_id::text)::text, 'null'),
+  ',"importId":', coalesce('"' || import_id::text || '"', 'null'),
   ',"ip":', coalesce(to_json(ip)::text, 'null'),
   ',"seq":', seq::text, ',"source":', to_json(source)::text, ',"spaceId":', $4::text,
   ',"target":{"id":', to_json(target_id)::text, ',"type":', to_json(target_type)::text, '},"v":1}')`;
 
 /**
- * The canonical encoding of an entry row in SQL (NULL for a row of another
- * shape). An entry of one change, the common case, is written without a
+ * The entries `$2 < seq <= $3` of Space $1 with their actor's canonical JSON
+ * (`actor_json`, NULL for an actor of another shape), written once per distinct
+ * actor: a Space has few actors and each writes many entries.
+ */
+export const entriesWithActorJsonSql = `(SELECT e.*, ac.actor_json
+     FROM history_entries e
+     LEFT JOIN (SELECT actor, CASE WHEN ${actorShapeSql} THEN concat('{"id":', (actor -> 'id')::text,
+                         ',"name":', (actor -> 'name')::text, ',"role":', (actor -> 'role')::text,
+                         ',"type":', (actor -> 'type')::text, '}') END AS actor_json
+                  FROM (SELECT DISTINCT actor FROM history_entries
+                         WHERE space_id = $1 AND seq > $2 AND seq <= $3) AS a) AS ac ON ac.actor = e.actor
+    WHERE e.space_id = $1 AND e.seq > $2 AND e.seq <= $3)`;
+
+/**
+ * The canonical encoding of an entry row of `entriesWithActorJsonSql` in SQL
+ * (NULL for a row of another shape). An entry of one change, the common case, is written without a
  * subquery; others aggregate their changes in order.
  */
 export const entryEncodingSql = `CASE WHEN format_version = 1 AND at >= '1970-01-01T00:00:00Z' AND at < '9999-01-01T00:00:00Z'
-  AND ${actorShapeSql} AND jsonb_typeof(changes) = 'array' THEN
+  AND actor_json IS NOT NULL AND jsonb_typeof(changes) = 'array' THEN
   CASE WHEN jsonb_array_length(changes) = 1 THEN
     CASE WHEN ${changeShapeSql('(changes -> 0)')} THEN ${encodingWith(`'[', ${changeJsonSql('(changes -> 0)')}, ']'`)} END
   ELSE (SELECT CASE WHEN coalesce(bool_and(${changeShapeSql('c')}), true)
@@ -706,7 +717,7 @@ END`;
  * integers of at most 15 digits); NULL for the others, left to the application.
  */
 const valueCanonicalSql = `CASE jsonb_typeof(v.value)
-  WHEN 'string' THEN to_json(v.value #>> '{}')::text
+  WHEN 'string' THEN v.value::text
   WHEN 'boolean' THEN v.value::text
   WHEN 'null' THEN 'null'
   WHEN 'number' THEN CASE WHEN v.value::text ~ '^-?(0|[1-9][0-9]{0,14})$' THEN v.value::text END
@@ -741,33 +752,41 @@ export async function checkChainPage(
     checkpoints: string | null;
     to_check: string | null;
   }>(
-    `WITH e AS MATERIALIZED (
-       SELECT seq, prev_hash, hash, changes,
-              lag(seq) OVER w AS lag_seq, lag(hash) OVER w AS lag_hash,
-              sha256(prev_hash || convert_to(${entryEncodingSql}, 'UTF8')) AS recomputed
-         FROM history_entries
-        WHERE space_id = $1 AND seq > $2 AND seq <= $3
-       WINDOW w AS (ORDER BY seq)
-     ), v AS MATERIALIZED (
-       SELECT v.seq, v.idx, v.side, v.salt, v.value, ${valueCanonicalSql} AS canonical,
-              e.changes -> v.idx::int -> (v.side || 'Digest') AS digest
-         FROM history_values v LEFT JOIN e ON e.seq = v.seq
-        WHERE v.space_id = $1 AND v.seq > $2 AND v.seq <= $3
-     )
-     SELECT (SELECT count(*) FROM e) AS n,
-            (SELECT min(seq) FROM e WHERE recomputed IS NULL OR recomputed <> hash
-                OR (lag_seq IS NOT NULL AND (seq <> lag_seq + 1 OR prev_hash <> lag_hash))) AS first_suspect,
-            (SELECT min(seq) FROM v WHERE jsonb_typeof(digest) IS DISTINCT FROM 'string'
-                OR (canonical IS NOT NULL
-                    AND encode(sha256(salt || convert_to(canonical, 'UTF8')), 'hex') <> (digest #>> '{}'))) AS first_bad_value,
-            (SELECT json_agg(json_build_array(seq, idx, side, encode(salt, 'hex'), value::text, digest #>> '{}') ORDER BY seq, idx, side)::text
-               FROM v WHERE canonical IS NULL AND jsonb_typeof(digest) = 'string') AS to_check,
-            first.seq AS first_seq, encode(first.prev_hash, 'hex') AS first_prev,
-            last.seq AS last_seq, encode(last.hash, 'hex') AS last_hash, encode(last.prev_hash, 'hex') AS last_prev,
-            (SELECT json_agg(json_build_array(seq, encode(hash, 'hex')))::text FROM e WHERE seq = ANY($5::bigint[])) AS checkpoints
-       FROM (SELECT 1) AS one
-       LEFT JOIN (SELECT seq, prev_hash FROM e ORDER BY seq LIMIT 1) AS first ON true
-       LEFT JOIN (SELECT seq, hash, prev_hash FROM e ORDER BY seq DESC LIMIT 1) AS last ON true`,
+    // One pass over the page's entries (no materialised intermediate: each part
+    // reads what it needs by the primary key, all in one statement's snapshot).
+    `SELECT a.n, a.first_suspect, b.first_bad_value, b.to_check,
+            f.seq AS first_seq, encode(f.prev_hash, 'hex') AS first_prev,
+            l.seq AS last_seq, encode(l.hash, 'hex') AS last_hash, encode(l.prev_hash, 'hex') AS last_prev,
+            (SELECT json_agg(json_build_array(c.seq, encode(c.hash, 'hex')))::text FROM history_entries c
+              WHERE c.space_id = $1 AND c.seq > $2 AND c.seq <= $3 AND c.seq = ANY($5::bigint[])) AS checkpoints
+       FROM (SELECT count(*) AS n,
+                    least(min(seq) FILTER (WHERE (sha256(prev_hash || convert_to(${entryEncodingSql}, 'UTF8')) = hash) IS NOT TRUE),
+                          (SELECT min(seq) FROM (SELECT seq, prev_hash, lag(seq) OVER w AS lag_seq, lag(hash) OVER w AS lag_hash
+                                                   FROM history_entries
+                                                  WHERE space_id = $1 AND seq > $2 AND seq <= $3
+                                                 WINDOW w AS (ORDER BY seq)) AS w
+                            WHERE lag_seq IS NOT NULL AND (seq <> lag_seq + 1 OR prev_hash <> lag_hash))) AS first_suspect
+               FROM ${entriesWithActorJsonSql} AS e) AS a
+      CROSS JOIN (
+             SELECT min(seq) FILTER (WHERE status = 'bad') AS first_bad_value,
+                    (json_agg(json_build_array(seq, idx, side, encode(salt, 'hex'), value::text, digest) ORDER BY seq, idx, side)
+                      FILTER (WHERE status = 'js'))::text AS to_check
+               FROM (SELECT seq, idx, side, salt, value, digest,
+                            CASE WHEN digest IS NULL THEN 'bad' WHEN canonical IS NULL THEN 'js'
+                                 WHEN encode(sha256(salt || convert_to(canonical, 'UTF8')), 'hex') = digest THEN 'ok'
+                                 ELSE 'bad' END AS status
+                       FROM (SELECT v.seq, v.idx, v.side, v.salt, v.value, ${valueCanonicalSql} AS canonical,
+                                    CASE WHEN jsonb_typeof(e.changes -> v.idx::int -> (v.side || 'Digest')) = 'string'
+                                         THEN e.changes -> v.idx::int ->> (v.side || 'Digest') END AS digest
+                               FROM history_values v
+                               LEFT JOIN history_entries e ON e.space_id = v.space_id AND e.seq = v.seq
+                              WHERE v.space_id = $1 AND v.seq > $2 AND v.seq <= $3
+                             OFFSET 0) AS x
+                     OFFSET 0) AS y) AS b
+       LEFT JOIN LATERAL (SELECT seq, prev_hash FROM history_entries
+                           WHERE space_id = $1 AND seq > $2 AND seq <= $3 ORDER BY seq LIMIT 1) AS f ON true
+       LEFT JOIN LATERAL (SELECT seq, hash, prev_hash FROM history_entries
+                           WHERE space_id = $1 AND seq > $2 AND seq <= $3 ORDER BY seq DESC LIMIT 1) AS l ON true`,
     [spaceId, afterSeq, throughSeq, JSON.stringify(spaceId), checkpointSeqs],
   );
   const row = rows[0];
