@@ -779,7 +779,8 @@ export async function checkChainPage(
                                     CASE WHEN jsonb_typeof(e.changes -> v.idx::int -> (v.side || 'Digest')) = 'string'
                                          THEN e.changes -> v.idx::int ->> (v.side || 'Digest') END AS digest
                                FROM history_values v
-                               LEFT JOIN history_entries e ON e.space_id = v.space_id AND e.seq = v.seq
+                               LEFT JOIN history_entries e ON e.space_id = $1 AND e.seq = v.seq
+                                                          AND e.seq > $2 AND e.seq <= $3
                               WHERE v.space_id = $1 AND v.seq > $2 AND v.seq <= $3
                              OFFSET 0) AS x
                      OFFSET 0) AS y) AS b
