@@ -77,6 +77,18 @@ export interface EncodedValue {
   readonly canonical: string;
 }
 
+/** A run of contiguous entries verified by the database, by its ends (hashes lower-case hex). */
+export interface VerifiedRun {
+  readonly count: number;
+  readonly firstSeq: number;
+  readonly firstPrevHash: string;
+  readonly lastSeq: number;
+  readonly lastHash: string;
+  readonly lastPrevHash: string;
+  /** The hashes of the run's entries at the checkpoint seqs (`ChainVerifier.checkpointSeqs`). */
+  readonly checkpointHashes: ReadonlyMap<number, string>;
+}
+
 /** A signed checkpoint of a Space's chain head. */
 export interface CheckpointRecord {
   readonly spaceId: string;
@@ -264,6 +276,43 @@ export class ChainVerifier {
     this.prevHash = entry.hash;
     this.seq = entry.seq;
     this.count += 1;
+    return true;
+  }
+
+  /** Seqs of the checkpoints to hold entries `from..through` to (the database reads their hashes). */
+  checkpointSeqs(from: number, through: number): number[] {
+    return [...this.expected.keys()].filter((seq) => seq >= from && seq <= through);
+  }
+
+  /**
+   * Takes a run of entries that the database verified one by one (each hash
+   * recomputed over its canonical encoding, each prev_hash linked to the entry
+   * before, seqs contiguous, values against their digests: checkChainPage) by
+   * its ends: it must continue the chain here, and hold every checkpoint in it.
+   * False, with nothing recorded, when it does not: the caller then feeds the
+   * run's entries one by one (`push`), which decides and names the bad entry.
+   */
+  acceptVerifiedRun(run: VerifiedRun): boolean {
+    if (
+      this.failure ||
+      run.count < 1 ||
+      run.firstSeq !== this.seq + 1 ||
+      run.lastSeq !== run.firstSeq + run.count - 1 ||
+      run.firstPrevHash !== this.prevHash ||
+      (run.count === 1 && run.lastPrevHash !== this.prevHash) ||
+      (this.pending.length > 0 && (this.pending[0] as Failure).seq <= run.lastSeq)
+    ) {
+      return false;
+    }
+    for (const seq of this.checkpointSeqs(run.firstSeq, run.lastSeq)) {
+      if (run.checkpointHashes.get(seq) !== (this.expected.get(seq) as CheckpointRecord).hash) {
+        return false;
+      }
+    }
+    this.prevPrevHash = run.lastPrevHash;
+    this.prevHash = run.lastHash;
+    this.seq = run.lastSeq;
+    this.count += run.count;
     return true;
   }
 

@@ -1,6 +1,8 @@
 import type { KeyObject } from 'node:crypto';
 import type { CopyOut, Queryable } from '../../stores/database.ts';
 import {
+  type ChainPageCheck,
+  checkChainPage,
   copyVerificationPage,
   type EntryTuple,
   readHeadAndLastSeq,
@@ -15,7 +17,8 @@ import {
   type VerifiableValue,
   type VerifyResult,
 } from './history-chain.ts';
-import { CopyPageFeeder } from './history-verify-copy.ts';
+import { valueDigestHex } from './history-format.ts';
+import { CopyPageFeeder, canonicalOfJsonText } from './history-verify-copy.ts';
 
 export interface VerifyHistoryOptions {
   /** Checkpoints to hold the chain to (read them before calling, so none is newer than the head). */
@@ -39,8 +42,15 @@ const defaultPageSize = 10_000;
 
 /**
  * Recomputes a Space's chain from the database: every hash, seq contiguity,
- * present values against their digests, the head, and every checkpoint. Pages
- * by seq range; the next page is fetched while the current one is hashed.
+ * present values against their digests, the head, and every checkpoint.
+ *
+ * Pages by seq range. Each page is checked by the database itself
+ * (checkChainPage: a query of builtin functions sent from here recomputes every
+ * hash and link and returns only the page's ends and the first entry it could
+ * not vouch for), while the chain across pages, the checkpoints and the head
+ * are held here. A page the database does not vouch for whole is read and
+ * verified entry by entry in JS, which names the first bad entry and why; a
+ * clean page never leaves the database.
  */
 export async function verifyHistory(
   db: Queryable,
@@ -56,21 +66,35 @@ export async function verifyHistory(
   const verifier = new ChainVerifier(spaceId, options.checkpoints, options.publicKeys, start);
   const through = Math.max(head?.seq ?? 0, lastSeq ?? 0);
   const pageSize = options.pageSize ?? defaultPageSize;
-  if (isCopyOut(db)) {
-    await verifyByCopy(db, spaceId, verifier, start?.seq ?? 0, through, pageSize, options);
-    return { ...verifier.finish(head), head };
-  }
-  const fetchPage = (after: number) =>
-    readVerificationPage(db, spaceId, after, Math.min(after + pageSize, through));
-  let after = start?.seq ?? 0;
-  let next = after < through ? fetchPage(after) : null;
-  while (next) {
-    const page = await next;
-    after = Math.min(after + pageSize, through);
-    // The next page is read while this one is hashed.
-    next = after < through ? fetchPage(after) : null;
-    if (!feed(verifier, page.entries, page.values)) {
-      await next?.catch(() => undefined);
+  const feeder = isCopyOut(db) ? new CopyPageFeeder(verifier) : null;
+  const verifyInJs = async (after: number, upTo: number): Promise<boolean> => {
+    if (feeder && isCopyOut(db)) {
+      const page = await copyVerificationPage(db, spaceId.toLowerCase(), after, upTo);
+      return feeder.feed(page.entries, page.values);
+    }
+    const page = await readVerificationPage(db, spaceId, after, upTo);
+    return feed(verifier, page.entries, page.values);
+  };
+  // Pages are independent until their ends are linked here: a few are checked
+  // at once, which PostgreSQL runs on as many connections (PGlite in turn).
+  const inFlight: { after: number; upTo: number; check: Promise<ChainPageCheck> }[] = [];
+  let nextAfter = start?.seq ?? 0;
+  const launch = () => {
+    while (inFlight.length < pagesAhead && nextAfter < through) {
+      const after = nextAfter;
+      const upTo = Math.min(after + pageSize, through);
+      const seqs = verifier.checkpointSeqs(after + 1, upTo);
+      inFlight.push({ after, upTo, check: checkChainPage(db, spaceId, after, upTo, seqs) });
+      nextAfter = upTo;
+    }
+  };
+  launch();
+  while (inFlight.length > 0) {
+    const { after, upTo, check } = inFlight.shift() as (typeof inFlight)[number];
+    const page = await check;
+    launch();
+    if (!acceptPage(verifier, page) && !(await verifyInJs(after, upTo))) {
+      await Promise.allSettled(inFlight.map((pending) => pending.check));
       break;
     }
     options.onProgress?.(verifier.tip.seq, through);
@@ -78,35 +102,45 @@ export async function verifyHistory(
   return { ...verifier.finish(head), head };
 }
 
-function isCopyOut(db: Queryable): db is Queryable & CopyOut {
-  return typeof (db as Partial<CopyOut>).copyOutChunks === 'function';
+/** Pages checked by the database at once (PostgreSQL runs them on separate connections). */
+const pagesAhead = 3;
+
+/** Takes a page the database vouched for whole; false when it did not (or it does not continue the chain). */
+function acceptPage(verifier: ChainVerifier, page: ChainPageCheck): boolean {
+  if (
+    page.count === 0 ||
+    page.firstSuspectSeq !== null ||
+    page.firstBadValueSeq !== null ||
+    page.firstSeq === null ||
+    page.firstPrevHash === null ||
+    page.lastSeq === null ||
+    page.lastHash === null ||
+    page.lastPrevHash === null
+  ) {
+    return false;
+  }
+  for (const [, , , salt, text, digest] of page.valuesToCheck) {
+    try {
+      if (digest === null || valueDigestHex(salt, canonicalOfJsonText(text)) !== digest) {
+        return false;
+      }
+    } catch {
+      return false;
+    }
+  }
+  return verifier.acceptVerifiedRun({
+    count: page.count,
+    firstSeq: page.firstSeq,
+    firstPrevHash: page.firstPrevHash,
+    lastSeq: page.lastSeq,
+    lastHash: page.lastHash,
+    lastPrevHash: page.lastPrevHash,
+    checkpointHashes: page.checkpointHashes,
+  });
 }
 
-/** The bulk path: pages read by COPY, the next one read while this one is hashed. */
-async function verifyByCopy(
-  db: Queryable & CopyOut,
-  spaceId: string,
-  verifier: ChainVerifier,
-  from: number,
-  through: number,
-  pageSize: number,
-  options: VerifyHistoryOptions,
-): Promise<void> {
-  const feeder = new CopyPageFeeder(verifier);
-  const fetchPage = (after: number) =>
-    copyVerificationPage(db, spaceId.toLowerCase(), after, Math.min(after + pageSize, through));
-  let after = from;
-  let next = after < through ? fetchPage(after) : null;
-  while (next) {
-    const page = await next;
-    after = Math.min(after + pageSize, through);
-    next = after < through ? fetchPage(after) : null;
-    if (!feeder.feed(page.entries, page.values)) {
-      await next?.catch(() => undefined);
-      break;
-    }
-    options.onProgress?.(verifier.tip.seq, through);
-  }
+function isCopyOut(db: Queryable): db is Queryable & CopyOut {
+  return typeof (db as Partial<CopyOut>).copyOutChunks === 'function';
 }
 
 /** Feeds one page of entries, each with its values, in order; false at the first failure. */

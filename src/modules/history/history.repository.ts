@@ -587,22 +587,44 @@ export async function readEntriesNewestFirst(
     add((n) => `e.seq < $${n}`, filter.beforeSeq);
   }
   params.push(limit);
-  const { rows } = await db.query<EntryWithValuesRow>(
-    `WITH page AS (
-       SELECT e.space_id, ${entryColumnNames.map((c) => `e.${c}`).join(', ')}
-         FROM history_entries e
-        WHERE ${where.join(' AND ')}
-        ORDER BY e.seq DESC
-        LIMIT $${params.length}
-     )
-     SELECT page.*,
-            coalesce((SELECT jsonb_agg(jsonb_build_object('idx', v.idx, 'side', v.side, 'salt', encode(v.salt, 'hex'), 'value', v.value))
-                        FROM history_values v WHERE v.space_id = page.space_id AND v.seq = page.seq), '[]'::jsonb) AS vals
-       FROM page ORDER BY page.seq DESC`,
+  // The page comes back as ONE row holding a JSON array, parsed once: decoding
+  // a result row per entry, with its jsonb columns, was most of a contact's
+  // history on PGlite (which decodes rows in JS).
+  const { rows } = await db.query<{ page: string | null }>(
+    `SELECT json_agg(json_build_array(e.seq, floor(extract(epoch FROM e.at) * 1000), e.actor, e.action,
+              e.target_type, e.target_id, e.changes, e.source, e.device, e.ip, e.import_id, e.format_version,
+              encode(e.prev_hash, 'hex'), encode(e.hash, 'hex'),
+              (SELECT json_agg(json_build_array(v.idx, v.side, encode(v.salt, 'hex'), v.value) ORDER BY v.idx, v.side)
+                 FROM history_values v WHERE v.space_id = e.space_id AND v.seq = e.seq))
+            ORDER BY e.seq DESC)::text AS page
+       FROM (SELECT e.* FROM history_entries e
+              WHERE ${where.join(' AND ')}
+              ORDER BY e.seq DESC
+              LIMIT $${params.length}) AS e`,
     params,
   );
-  return rows;
+  const page = JSON.parse(rows[0]?.page ?? '[]') as PageTuple[];
+  return page.map((t) => ({
+    seq: t[0],
+    at: new Date(t[1]),
+    actor: t[2],
+    action: t[3],
+    target_type: t[4],
+    target_id: t[5],
+    changes: t[6],
+    source: t[7],
+    device: t[8],
+    ip: t[9],
+    import_id: t[10],
+    format_version: t[11],
+    prev_hash: Buffer.from(t[12], 'hex'),
+    hash: Buffer.from(t[13], 'hex'),
+    vals: (t[14] ?? []).map(([idx, side, salt, value]) => ({ idx, side, salt, value })),
+  }));
 }
+
+/** An entry of a history page as the database aggregates it: EntryTuple and its values. */
+type PageTuple = [...EntryTuple, [number, 'from' | 'to', string, unknown][] | null];
 
 /**
  * The region of a Space from the platform registry, whoever asks: for the
@@ -617,4 +639,199 @@ export async function readSpaceRegion(
     [spaceId],
   );
   return rows[0]?.region ?? null;
+}
+
+/**
+ * What the database found checking one page of the chain (see `checkChainPage`).
+ * Hashes are lower-case hex.
+ */
+export interface ChainPageCheck {
+  /** Entries in the page. */
+  readonly count: number;
+  readonly firstSeq: number | null;
+  /** The stored prev_hash of the page's first entry (the link to the page before). */
+  readonly firstPrevHash: string | null;
+  readonly lastSeq: number | null;
+  readonly lastHash: string | null;
+  /** The stored prev_hash of the page's last entry. */
+  readonly lastPrevHash: string | null;
+  /** The first entry the database could not vouch for (its hash, link, seq or shape); null when none. */
+  readonly firstSuspectSeq: number | null;
+  /** The first entry one of whose values does not match its digest as the database checked it. */
+  readonly firstBadValueSeq: number | null;
+  /** Hashes of the entries at the checkpoint seqs asked for, by seq. */
+  readonly checkpointHashes: ReadonlyMap<number, string>;
+  /**
+   * Values the database leaves to the application (objects, arrays, non-integer
+   * numbers, whose canonical JSON SQL does not write): [seq, idx, side, saltHex,
+   * valueText, digest or null].
+   */
+  readonly valuesToCheck: readonly [number, number, 'from' | 'to', string, string, string | null][];
+}
+
+/*
+ * Version 1's canonical encoding of an entry (history-format.ts encodeEntryParts),
+ * written by builtin SQL for entries of the shape the writer writes: an actor of
+ * exactly {id, name, role, type} (strings, role may be null), changes of exactly
+ * [{field, fromDigest, toDigest}] (field a string, digests strings or null), a
+ * time from 1970 to 9998, format version 1. Any other row encodes to NULL: the
+ * database does not vouch for it and the application verifies it the general
+ * way. So SQL never accepts a row that history-format.ts would encode otherwise.
+ * `to_json(text)::text`, and the text of a jsonb string (both escape_json),
+ * escape as JSON.stringify does for text a database can hold (`\"`, `\\`, \b \f \n \r \t, other controls as lower-case \u00XX).
+ * $4 is the canonical JSON of the Space id as the verifier knows it.
+ */
+const actorShapeSql = `jsonb_typeof(actor) = 'object'
+  AND actor - '{id,name,role,type}'::text[] = '{}'::jsonb
+  AND jsonb_typeof(actor -> 'id') = 'string' AND jsonb_typeof(actor -> 'name') = 'string'
+  AND jsonb_typeof(actor -> 'type') = 'string' AND jsonb_typeof(actor -> 'role') IN ('string', 'null')`;
+
+/** A change `c` of the writer's shape: exactly {field, fromDigest, toDigest}. */
+const changeShapeSql = (c: string) => `jsonb_typeof(${c}) = 'object'
+  AND ${c} - '{field,fromDigest,toDigest}'::text[] = '{}'::jsonb
+  AND jsonb_typeof(${c} -> 'field') = 'string'
+  AND jsonb_typeof(${c} -> 'fromDigest') IN ('string', 'null')
+  AND jsonb_typeof(${c} -> 'toDigest') IN ('string', 'null')`;
+
+const changeJsonSql = (c: string) => `concat('{"field":', (${c} -> 'field')::text,
+  ',"fromDigest":', (${c} -> 'fromDigest')::text, ',"toDigest":', (${c} -> 'toDigest')::text, '}')`;
+
+/** The encoding with the changes' canonical JSON given (concat: one allocation, not one per piece). */
+const encodingWith = (changesJson: string) => `concat('{"action":', to_json(action)::text,
+  ',"actor":', actor_json, ',"at":"', to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), '","changes":', ${changesJson},
+  ',"device":', coalesce(to_json(device)::text, 'null'),
+  ',"importId":', coalesce('"' || import_id::text || '"', 'null'),
+  ',"ip":', coalesce(to_json(ip)::text, 'null'),
+  ',"seq":', seq::text, ',"source":', to_json(source)::text, ',"spaceId":', $4::text,
+  ',"target":{"id":', to_json(target_id)::text, ',"type":', to_json(target_type)::text, '},"v":1}')`;
+
+/**
+ * The entries `$2 < seq <= $3` of Space $1 with their actor's canonical JSON
+ * (`actor_json`, NULL for an actor of another shape), written once per distinct
+ * actor: a Space has few actors and each writes many entries.
+ */
+export const entriesWithActorJsonSql = `(SELECT e.*, ac.actor_json
+     FROM history_entries e
+     LEFT JOIN (SELECT actor, CASE WHEN ${actorShapeSql} THEN concat('{"id":', (actor -> 'id')::text,
+                         ',"name":', (actor -> 'name')::text, ',"role":', (actor -> 'role')::text,
+                         ',"type":', (actor -> 'type')::text, '}') END AS actor_json
+                  FROM (SELECT DISTINCT actor FROM history_entries
+                         WHERE space_id = $1 AND seq > $2 AND seq <= $3) AS a) AS ac ON ac.actor = e.actor
+    WHERE e.space_id = $1 AND e.seq > $2 AND e.seq <= $3)`;
+
+/**
+ * The canonical encoding of an entry row of `entriesWithActorJsonSql` in SQL
+ * (NULL for a row of another shape). An entry of one change, the common case, is written without a
+ * subquery; others aggregate their changes in order.
+ */
+export const entryEncodingSql = `CASE WHEN format_version = 1 AND at >= '1970-01-01T00:00:00Z' AND at < '9999-01-01T00:00:00Z'
+  AND actor_json IS NOT NULL AND jsonb_typeof(changes) = 'array' THEN
+  CASE WHEN jsonb_array_length(changes) = 1 THEN
+    CASE WHEN ${changeShapeSql('(changes -> 0)')} THEN ${encodingWith(`'[', ${changeJsonSql('(changes -> 0)')}, ']'`)} END
+  ELSE (SELECT CASE WHEN coalesce(bool_and(${changeShapeSql('c')}), true)
+                    THEN ${encodingWith(`'[', string_agg(${changeJsonSql('c')}, ',' ORDER BY n), ']'`)} END
+          FROM jsonb_array_elements(changes) WITH ORDINALITY AS x(c, n))
+  END
+END`;
+
+/**
+ * The canonical JSON of a stored value in SQL, for the values whose canonical
+ * JSON SQL writes exactly as history-format.ts does (strings, booleans, null,
+ * integers of at most 15 digits); NULL for the others, left to the application.
+ */
+const valueCanonicalSql = `CASE jsonb_typeof(v.value)
+  WHEN 'string' THEN v.value::text
+  WHEN 'boolean' THEN v.value::text
+  WHEN 'null' THEN 'null'
+  WHEN 'number' THEN CASE WHEN v.value::text ~ '^-?(0|[1-9][0-9]{0,14})$' THEN v.value::text END
+  END`;
+
+/**
+ * Checks one page of a Space's chain (`afterSeq < seq <= throughSeq`) in the
+ * database, with builtin functions only and nothing stored there (a tamperer
+ * could swap a stored function): each entry's hash recomputed as
+ * sha256(prev_hash ‖ canonical encoding) and compared with the stored one, each
+ * prev_hash with the hash of the entry before, seqs contiguous, and each present
+ * value's salted digest against the digest its entry commits to. Returns only
+ * what the application needs to carry the chain across pages: the page's ends,
+ * the first entry it could not vouch for, the hashes at checkpoint seqs.
+ */
+export async function checkChainPage(
+  db: Queryable,
+  spaceId: string,
+  afterSeq: number,
+  throughSeq: number,
+  checkpointSeqs: readonly number[],
+): Promise<ChainPageCheck> {
+  const { rows } = await db.query<{
+    n: number | string;
+    first_seq: number | string | null;
+    first_prev: string | null;
+    last_seq: number | string | null;
+    last_hash: string | null;
+    last_prev: string | null;
+    first_suspect: number | string | null;
+    first_bad_value: number | string | null;
+    checkpoints: string | null;
+    to_check: string | null;
+  }>(
+    // One pass over the page's entries (no materialised intermediate: each part
+    // reads what it needs by the primary key, all in one statement's snapshot).
+    `SELECT a.n, a.first_suspect, b.first_bad_value, b.to_check,
+            f.seq AS first_seq, encode(f.prev_hash, 'hex') AS first_prev,
+            l.seq AS last_seq, encode(l.hash, 'hex') AS last_hash, encode(l.prev_hash, 'hex') AS last_prev,
+            (SELECT json_agg(json_build_array(c.seq, encode(c.hash, 'hex')))::text FROM history_entries c
+              WHERE c.space_id = $1 AND c.seq > $2 AND c.seq <= $3 AND c.seq = ANY($5::bigint[])) AS checkpoints
+       FROM (SELECT count(*) AS n,
+                    least(min(seq) FILTER (WHERE (sha256(prev_hash || convert_to(${entryEncodingSql}, 'UTF8')) = hash) IS NOT TRUE),
+                          (SELECT min(seq) FROM (SELECT seq, prev_hash, lag(seq) OVER w AS lag_seq, lag(hash) OVER w AS lag_hash
+                                                   FROM history_entries
+                                                  WHERE space_id = $1 AND seq > $2 AND seq <= $3
+                                                 WINDOW w AS (ORDER BY seq)) AS w
+                            WHERE lag_seq IS NOT NULL AND (seq <> lag_seq + 1 OR prev_hash <> lag_hash))) AS first_suspect
+               FROM ${entriesWithActorJsonSql} AS e) AS a
+      CROSS JOIN (
+             SELECT min(seq) FILTER (WHERE status = 'bad') AS first_bad_value,
+                    (json_agg(json_build_array(seq, idx, side, encode(salt, 'hex'), value::text, digest) ORDER BY seq, idx, side)
+                      FILTER (WHERE status = 'js'))::text AS to_check
+               FROM (SELECT seq, idx, side, salt, value, digest,
+                            CASE WHEN digest IS NULL THEN 'bad' WHEN canonical IS NULL THEN 'js'
+                                 WHEN encode(sha256(salt || convert_to(canonical, 'UTF8')), 'hex') = digest THEN 'ok'
+                                 ELSE 'bad' END AS status
+                       FROM (SELECT v.seq, v.idx, v.side, v.salt, v.value, ${valueCanonicalSql} AS canonical,
+                                    CASE WHEN jsonb_typeof(e.changes -> v.idx::int -> (v.side || 'Digest')) = 'string'
+                                         THEN e.changes -> v.idx::int ->> (v.side || 'Digest') END AS digest
+                               FROM history_values v
+                               LEFT JOIN history_entries e ON e.space_id = $1 AND e.seq = v.seq
+                                                          AND e.seq > $2 AND e.seq <= $3
+                              WHERE v.space_id = $1 AND v.seq > $2 AND v.seq <= $3
+                             OFFSET 0) AS x
+                     OFFSET 0) AS y) AS b
+       LEFT JOIN LATERAL (SELECT seq, prev_hash FROM history_entries
+                           WHERE space_id = $1 AND seq > $2 AND seq <= $3 ORDER BY seq LIMIT 1) AS f ON true
+       LEFT JOIN LATERAL (SELECT seq, hash, prev_hash FROM history_entries
+                           WHERE space_id = $1 AND seq > $2 AND seq <= $3 ORDER BY seq DESC LIMIT 1) AS l ON true`,
+    [spaceId, afterSeq, throughSeq, JSON.stringify(spaceId), checkpointSeqs],
+  );
+  const row = rows[0];
+  const num = (value: number | string | null | undefined) =>
+    value === null || value === undefined ? null : Number(value);
+  const checkpointHashes = new Map<number, string>(
+    (JSON.parse(row?.checkpoints ?? '[]') as [number, string][]).map(([seq, hash]) => [
+      Number(seq),
+      hash,
+    ]),
+  );
+  return {
+    count: num(row?.n) ?? 0,
+    firstSeq: num(row?.first_seq),
+    firstPrevHash: row?.first_prev ?? null,
+    lastSeq: num(row?.last_seq),
+    lastHash: row?.last_hash ?? null,
+    lastPrevHash: row?.last_prev ?? null,
+    firstSuspectSeq: num(row?.first_suspect),
+    firstBadValueSeq: num(row?.first_bad_value),
+    checkpointHashes,
+    valuesToCheck: JSON.parse(row?.to_check ?? '[]') as ChainPageCheck['valuesToCheck'],
+  };
 }
