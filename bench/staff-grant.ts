@@ -2,7 +2,8 @@
  * Issue #6's figure: what a staff grant check adds to a Space route. The same
  * route (`GET /api/v1/spaces/:id/contacts/:contactId`) is requested in-process,
  * interleaved, by a member (organizer) and by the cto under a live grant, in the
- * same run; the staff path finds the Space, its live grant (cached per instance),
+ * same run; the staff path finds the staff session, the Space and its live grant
+ * (each cached per instance, kept honest by the hr and platform change feeds),
  * and records the use durably (one INSERT that also proves the grant live); the
  * relay turns recorded uses into `staff.access` history entries in batches,
  * while the run goes on, so its cost is in the figures too. Goal: the staff p99
@@ -13,6 +14,7 @@
 
 import { SpaceAccess } from '../src/modules/spaces/space-access.ts';
 import { checkStaffGrant } from '../src/modules/staff/staff-space-access.ts';
+import { PlatformChanges } from '../src/stores/platform-changes.ts';
 import { createTestApp } from '../test/harness/test-app.ts';
 import { createTestEnv, type EngineName } from '../test/harness/test-env.ts';
 import { benchOnEngines, ratio } from './lib.ts';
@@ -57,7 +59,13 @@ async function benchEngine(engine: EngineName): Promise<Record<string, string>> 
     if (!memberCaller || !staffCaller) {
       throw new Error('no caller');
     }
-    const deps = { config: env.config, stores: env.stores, clock: () => new Date() };
+    const deps = {
+      config: env.config,
+      stores: env.stores,
+      clock: () => new Date(),
+      // As the app has it: the Space's registry entry is served from memory.
+      platformChanges: new PlatformChanges(() => env.stores.platform()),
+    };
     const access = new SpaceAccess(deps as never);
     const gate = { member: [] as number[], check: [] as number[], checkAndRecord: [] as number[] };
     for (let i = 0; i < warmup + requests; i += 1) {

@@ -19,7 +19,7 @@ import { type DenialLog, StderrDenialLog } from './modules/staff/staff-denials.t
 import { StaffGrantsService } from './modules/staff/staff-grants.service.ts';
 import { SupportCardService } from './modules/support/support-card.service.ts';
 import { TicketsService } from './modules/support/tickets.service.ts';
-import { PlatformChanges } from './stores/platform-changes.ts';
+import { hrChangesChannel, PlatformChanges } from './stores/platform-changes.ts';
 import type { Stores } from './stores/stores.ts';
 
 /** What every service is built from. */
@@ -40,6 +40,8 @@ export interface ServiceDeps {
    * served from memory and dropped on every change; without it, read each time.
    */
   readonly platformChanges?: PlatformChanges;
+  /** The hr store's change feed: with it, staff sessions are served from memory too. */
+  readonly hrChanges?: PlatformChanges;
 }
 
 export interface Services {
@@ -79,6 +81,7 @@ export function createServices(
     recordContactHistory: options.benchmarkWithoutContactHistory !== true,
     denials: options.denials ?? new StderrDenialLog(),
     platformChanges: new PlatformChanges(() => stores.platform()),
+    hrChanges: new PlatformChanges(() => stores.department('hr'), hrChangesChannel),
   };
   const staffAccounts = new StaffAccountsService(deps);
   const identity = new IdentityService(deps, staffAccounts);

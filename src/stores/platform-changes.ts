@@ -2,6 +2,8 @@ import type { Database } from './database.ts';
 
 /** The channel the platform store's triggers notify on (migration 202612030100). */
 export const platformChangesChannel = 'kith_platform_changes';
+/** The channel the hr store's triggers notify on (migration 202612040100): staff sessions and accounts. */
+export const hrChangesChannel = 'kith_hr_changes';
 
 /**
  * What changed in the platform store: one account's sessions, state or
@@ -14,7 +16,8 @@ const relistenDelayMs = 1_000;
 
 /**
  * The change feed that keeps the in-memory caches of authenticated reads
- * honest. Every change goes through `changed()`: the writes of this instance
+ * honest (one per store that has them: the platform store for users, the hr
+ * store for staff, on its own `channel`; an hr change names a staff id). Every change goes through `changed()`: the writes of this instance
  * right after they commit, and the notifications of the platform store's
  * triggers (any instance, or a change made by hand in the database). Caches
  * serve entries only while the feed listens; when it drops (or the store
@@ -28,7 +31,10 @@ export class PlatformChanges {
   private starting: Promise<void> | undefined;
   private retryAt = 0;
 
-  constructor(private readonly platform: () => Promise<Database>) {}
+  constructor(
+    private readonly platform: () => Promise<Database>,
+    private readonly channel: string = platformChangesChannel,
+  ) {}
 
   /** Moves on every change: a cache keeps what it read only if no change came during the read. */
   get generation(): number {
@@ -62,7 +68,7 @@ export class PlatformChanges {
       const db = await this.platform();
       // Stopped by the store's `close()`, which reports it as lost.
       await db.listen(
-        platformChangesChannel,
+        this.channel,
         (payload) => this.changed(parseChange(payload)),
         () => this.lost(),
       );
@@ -80,9 +86,12 @@ export class PlatformChanges {
   }
 }
 
-/** A trigger's payload: `user:<uuid>`, or `all` (anything else is taken as `all`). */
+/**
+ * A trigger's payload: `user:<uuid>` (platform) or `staff:<uuid>` (hr), or `all`
+ * (anything else is taken as `all`).
+ */
 export function parseChange(payload: string): PlatformChange {
-  const match = /^user:([0-9a-f-]{36})$/i.exec(payload);
+  const match = /^(?:user|staff):([0-9a-f-]{36})$/i.exec(payload);
   return match?.[1] ? { userId: match[1].toLowerCase() } : { everyone: true };
 }
 

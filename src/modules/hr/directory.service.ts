@@ -86,6 +86,8 @@ export class DirectoryService {
         await endSessionsOfStaff(tx, { staffId, reason: 'contract_ended', at: now });
       }
     });
+    // Cached sessions carry the contract: this instance drops them at once.
+    this.deps.hrChanges?.changed({ userId: staffId });
     return this.found(db, staffId);
   }
 

@@ -4,6 +4,7 @@ import { AppError, notFound } from '../../errors.ts';
 import { parseInput } from '../../input.ts';
 import type { ServiceDeps } from '../../services.ts';
 import type { Database } from '../../stores/database.ts';
+import { ChangeAwareCache } from '../../stores/platform-changes.ts';
 import { hashPassword } from '../identity/password-hash.ts';
 import { assertAcceptablePassword } from '../identity/password-policy.ts';
 import type { StaffCredentials, StaffLogin, StaffSessionState } from '../identity/staff-login.ts';
@@ -29,6 +30,15 @@ import {
 } from './staff-session.repository.ts';
 
 const touchIntervalMs = 60_000;
+/**
+ * Staff sessions kept in memory, by token digest, with their account's and
+ * contract's state. The hr change feed drops an entry as soon as its session
+ * ends, its account is disabled or its contract changes, in any instance; the
+ * limits (idle, absolute, contract end date) are checked on every request; the
+ * TTL only bounds how long a missed notification could matter.
+ */
+const sessionCacheTtlMs = 30_000;
+const maxCachedSessions = 5_000;
 
 /**
  * Staff accounts (hr store): the operator creates them and assigns account
@@ -36,7 +46,17 @@ const touchIntervalMs = 60_000;
  * An ended contract (or a disabled account) refuses login and ends sessions.
  */
 export class StaffAccountsService implements StaffLogin {
-  constructor(private readonly deps: ServiceDeps) {}
+  /** Open staff sessions, when `deps` has the hr change feed. */
+  private readonly sessions: ChangeAwareCache<LiveStaffSessionRow> | undefined;
+
+  constructor(private readonly deps: ServiceDeps) {
+    this.sessions =
+      deps.hrChanges &&
+      new ChangeAwareCache(deps.hrChanges, {
+        ttlMs: sessionCacheTtlMs,
+        maxEntries: maxCachedSessions,
+      });
+  }
 
   /** A directory entry with an account (operator only: `kith staff create`). */
   async create(caller: Caller, input: NewStaffInput & { password: string }): Promise<StaffView> {
@@ -155,20 +175,52 @@ export class StaffAccountsService implements StaffLogin {
     now: Date,
     idleMs: number,
   ): Promise<StaffSessionState | undefined> {
+    const key = tokenHash.toString('base64url');
+    // The limits are checked on every request, on what this instance knows.
+    const cached = this.sessions?.get(key);
+    if (cached && !endReasonOf(cached, now, idleMs)) {
+      await this.touchIfDue(cached, now, idleMs);
+      return toState(cached);
+    }
+    // Not in memory, or past a limit as this instance saw it (another instance
+    // may have touched it since): the store decides.
     const db = await this.hr();
-    const row = await findLiveStaffSession(db, tokenHash);
+    const row = this.sessions
+      ? await this.sessions.load(key, async () => {
+          const found = await findLiveStaffSession(db, tokenHash);
+          return found && { value: found, userId: found.staff_id };
+        })
+      : await findLiveStaffSession(db, tokenHash);
     if (!row) {
       return undefined;
     }
     const reason = endReasonOf(row, now, idleMs);
     if (reason) {
+      this.sessions?.delete(key);
       await endStaffSession(db, { id: row.id, staffId: row.staff_id, reason, at: now });
       return undefined;
     }
-    if (now.getTime() - row.last_seen_at.getTime() >= Math.min(touchIntervalMs, idleMs / 4)) {
-      await touchStaffSession(db, row.id, now);
-    }
+    await this.touchIfDue(row, now, idleMs);
     return toState(row);
+  }
+
+  /**
+   * Moves `last_seen_at` forward when the last write is older than the touch
+   * interval: at most one UPDATE per interval per session, whatever the traffic.
+   */
+  private async touchIfDue(row: LiveStaffSessionRow, now: Date, idleMs: number): Promise<void> {
+    if (now.getTime() - row.last_seen_at.getTime() < Math.min(touchIntervalMs, idleMs / 4)) {
+      return;
+    }
+    const previous = row.last_seen_at;
+    // Set first: the concurrent requests of this session do not touch it again.
+    row.last_seen_at = now;
+    try {
+      await touchStaffSession(await this.hr(), row.id, now);
+    } catch (error) {
+      row.last_seen_at = previous;
+      throw error;
+    }
   }
 
   async session(id: string, staffId: string): Promise<StaffSessionState | undefined> {
@@ -178,6 +230,8 @@ export class StaffAccountsService implements StaffLogin {
 
   async endSession(id: string, staffId: string, at: Date): Promise<void> {
     await endStaffSession(await this.hr(), { id, staffId, reason: 'logout', at });
+    // This instance at once; the others when the store's notification reaches them.
+    this.deps.hrChanges?.changed({ userId: staffId });
   }
 
   private async byEmail(db: Database, email: string): Promise<StaffView> {

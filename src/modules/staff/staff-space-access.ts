@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { Caller } from '../../context.ts';
 import { AppError, notFound } from '../../errors.ts';
 import type { ServiceDeps } from '../../services.ts';
-import { findSpaceById } from '../spaces/space.repository.ts';
+import { ChangeAwareCache, type PlatformChanges } from '../../stores/platform-changes.ts';
+import { findSpaceById, type SpaceRow } from '../spaces/space.repository.ts';
 import type { SpaceGrant } from '../spaces/space-access.ts';
 import type { SpaceAction } from '../spaces/space-policy.ts';
 import { toSpaceView } from '../spaces/space-presenter.ts';
@@ -47,14 +48,47 @@ export async function requireStaffGrant(
   throw notFound('space');
 }
 
+/**
+ * Registry entries of the Spaces staff reach under grants, by Space id, per
+ * instance (one cache per platform change feed). A Space's entry changes only
+ * by an update or delete of its registry row, which the platform store's trigger
+ * announces to every instance (`all`): the entry is dropped then, and whenever
+ * the feed is down; the TTL is a safety net.
+ */
+const spaceCacheTtlMs = 30_000;
+const maxCachedSpaces = 10_000;
+const spaceCaches = new WeakMap<PlatformChanges, ChangeAwareCache<SpaceRow>>();
+
+async function findSpace(deps: ServiceDeps, spaceId: string): Promise<SpaceRow | undefined> {
+  const changes = deps.platformChanges;
+  if (!changes) {
+    return findSpaceById(await deps.stores.platform(), spaceId);
+  }
+  let cache = spaceCaches.get(changes);
+  if (!cache) {
+    cache = new ChangeAwareCache(changes, { ttlMs: spaceCacheTtlMs, maxEntries: maxCachedSpaces });
+    spaceCaches.set(changes, cache);
+  }
+  const cached = cache.get(spaceId);
+  if (cached) {
+    return cached;
+  }
+  const db = await deps.stores.platform();
+  // No account owns a registry entry: only a change for everyone drops it.
+  return cache.load(spaceId, async () => {
+    const row = await findSpaceById(db, spaceId);
+    return row && { value: row, userId: '' };
+  });
+}
+
 export interface CheckedStaffGrant {
   readonly access: SpaceGrant;
   readonly grant: GrantRow;
 }
 
 /**
- * The check alone (nothing recorded): the Space, a live grant (from this
- * instance's cache when it has it), the staff policy.
+ * The check alone (nothing recorded): the Space and a live grant (each from
+ * this instance's cache when it has it), the staff policy.
  */
 export async function checkStaffGrant(
   deps: ServiceDeps,
@@ -69,7 +103,7 @@ export async function checkStaffGrant(
   if (!isGrantRole(caller.actor.staffRole)) {
     throw deny('wrong_role');
   }
-  const space = await findSpaceById(await deps.stores.platform(), spaceId);
+  const space = await findSpace(deps, spaceId);
   if (!space) {
     throw notFound('space');
   }
