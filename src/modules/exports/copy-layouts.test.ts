@@ -200,6 +200,28 @@ forEachEngine('COPY layouts match the writers', (env, engine) => {
     }
   });
 
+  test('a table within one page comes whole with its counted rows (PostgreSQL: one COPY); bounded, in pages of at most the bound', async () => {
+    await withTables(async (tables) => {
+      const corpus = tables.find((table) => table.name === 'corpus_values');
+      const pages: number[] = [];
+      for await (const page of corpus?.copy?.('csv') ?? []) {
+        pages.push(page.rows);
+      }
+      assert.ok((corpus?.expectedRows ?? 0) > 4);
+      assert.deepEqual(pages, [corpus?.expectedRows]);
+      // Bounded below its rows (an XLSX sheet's room), PostgreSQL pages by key too.
+      const bounded: number[] = [];
+      for await (const page of corpus?.copy?.('csv', () => 4) ?? []) {
+        bounded.push(page.rows);
+      }
+      assert.equal(
+        bounded.reduce((sum, rows) => sum + rows, 0),
+        corpus?.expectedRows,
+      );
+      assert.ok(bounded.every((rows) => rows <= 4));
+    });
+  });
+
   for (const pageRows of [4, 1000]) {
     test(`CSV, JSON, NDJSON and XLSX: the same bytes as the writers (pages of ${pageRows})`, async () => {
       await withTables(async (tables) => {
