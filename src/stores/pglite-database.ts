@@ -11,11 +11,30 @@ interface PGliteQueryable {
   exec(sql: string): Promise<unknown>;
 }
 
+/**
+ * The bytes of COPY's Blob, which PGlite makes of the device's writes (a few KB
+ * each, thousands a page). `arrayBuffer()` walks those parts at about the COPY's
+ * own cost; the stream's reader hands each part over as it is, and one native
+ * concatenation joins them.
+ */
+async function blobBytes(blob: Blob): Promise<Buffer> {
+  const reader = blob.stream().getReader();
+  const parts: Buffer[] = [];
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) {
+      break;
+    }
+    parts.push(Buffer.from(value.buffer, value.byteOffset, value.byteLength));
+  }
+  return parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts, blob.size);
+}
+
 function wrap(target: PGliteQueryable): Transaction {
   // PGlite's COPY reads from and writes to its in-memory '/dev/blob' device.
   async function copyOutBlob(select: string, options: string): Promise<Buffer> {
     const result = await target.query(`COPY (${select}) TO '/dev/blob' ${options}`);
-    return result.blob ? Buffer.from(await result.blob.arrayBuffer()) : Buffer.alloc(0);
+    return result.blob ? await blobBytes(result.blob) : Buffer.alloc(0);
   }
   return {
     async exec(sql: string): Promise<void> {

@@ -140,6 +140,19 @@ function bothWays(tables: ExportTable[], pageRows: number) {
   return { copied, written };
 }
 
+/**
+ * `text`'s lines sorted, each without the CR or comma that ends it (which the
+ * table's last row lacks in JSON), sheet rows one a line: the same rows in any order.
+ */
+function anyOrder(text: string): string {
+  return text
+    .replaceAll('</row>', '</row>\n')
+    .split('\n')
+    .map((line) => line.replace(/\r$/, '').replace(/,$/, ''))
+    .sort()
+    .join('\n');
+}
+
 test('the SQL and the JavaScript neutralisers: same rule (pure, see the engines below)', () => {
   assert.equal(neutraliseFormula(' =x'), "' =x");
   assert.match(neutraliseSql('v'), /^CASE WHEN ascii\(v\) IN/);
@@ -187,6 +200,28 @@ forEachEngine('COPY layouts match the writers', (env, engine) => {
     }
   });
 
+  test('a table within one page comes whole with its counted rows (PostgreSQL: one COPY); bounded, in pages of at most the bound', async () => {
+    await withTables(async (tables) => {
+      const corpus = tables.find((table) => table.name === 'corpus_values');
+      const pages: number[] = [];
+      for await (const page of corpus?.copy?.('csv') ?? []) {
+        pages.push(page.rows);
+      }
+      assert.ok((corpus?.expectedRows ?? 0) > 4);
+      assert.deepEqual(pages, [corpus?.expectedRows]);
+      // Bounded below its rows (an XLSX sheet's room), PostgreSQL pages by key too.
+      const bounded: number[] = [];
+      for await (const page of corpus?.copy?.('csv', () => 4) ?? []) {
+        bounded.push(page.rows);
+      }
+      assert.equal(
+        bounded.reduce((sum, rows) => sum + rows, 0),
+        corpus?.expectedRows,
+      );
+      assert.ok(bounded.every((rows) => rows <= 4));
+    });
+  });
+
   for (const pageRows of [4, 1000]) {
     test(`CSV, JSON, NDJSON and XLSX: the same bytes as the writers (pages of ${pageRows})`, async () => {
       await withTables(async (tables) => {
@@ -195,10 +230,13 @@ forEachEngine('COPY layouts match the writers', (env, engine) => {
         for (const layout of ['csv', 'json', 'ndjson', 'xlsx'] as const) {
           assert.ok(corpus?.copy?.(layout), `the corpus table has a ${layout} COPY layout`);
         }
+        // PostgreSQL reads a table that fits in one page by one COPY in storage
+        // order (space-copy.repository.ts): there the same lines, in any order.
+        const same = engine === 'postgres' ? anyOrder : (text: string) => text;
         for (const writer of [writeJsonExport, writeNdjsonExport]) {
           const fast = (await output(writer, copied)).toString('utf8');
           const slow = (await output(writer, written)).toString('utf8');
-          assert.equal(fast, slow, writer.name);
+          assert.equal(same(fast), same(slow), writer.name);
           assert.ok(fast.includes('"label":"line\\nbreak"'), writer.name);
         }
         for (const writer of [writeCsvExport, writeXlsxExport]) {
@@ -210,7 +248,7 @@ forEachEngine('COPY layouts match the writers', (env, engine) => {
             // A COPY sheet separates its rows by a line feed, white space between elements.
             const theirs =
               writer === writeXlsxExport ? mine.replaceAll('</row>\n', '</row>') : mine;
-            assert.equal(theirs, bytes.toString('utf8'), `${writer.name} ${name}`);
+            assert.equal(same(theirs), same(bytes.toString('utf8')), `${writer.name} ${name}`);
           }
         }
       });

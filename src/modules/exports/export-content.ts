@@ -13,7 +13,12 @@ import { listMembers } from '../spaces/member.repository.ts';
 import { type CopyLayout, copyPlan } from './copy-layouts.ts';
 import { type ExportColumn, type ExportRow, isoMicros, kindOf } from './export-columns.ts';
 import type { ExportFormat } from './export-formats.ts';
-import { type CopyPage, type CopySource, copySpaceRowPages } from './space-copy.repository.ts';
+import {
+  type CopyPage,
+  type CopySource,
+  copySpaceRowPages,
+  copySpaceRowsScan,
+} from './space-copy.repository.ts';
 import { countSpaceRows, readSpaceRowPages } from './space-rows.repository.ts';
 
 /** Version of the export layout (docs/export-format.md): a persisted contract. */
@@ -113,14 +118,20 @@ export async function regionTables(region: CopySource, spaceId: string): Promise
       continue;
     }
     const columns = table.columns.map((column) => ({ ...column, kind: kindOf(column.type) }));
+    const expectedRows = await countSpaceRows(region, spaceId, table);
     tables.push({
       name: table.name,
       columns,
-      expectedRows: await countSpaceRows(region, spaceId, table),
+      expectedRows,
       pages: () => readSpaceRowPages(region, spaceId, table, exportPageSize),
       // PostgreSQL streams a page: larger pages there cost no memory, fewer key scans.
       copy: (layout, maxRows) => {
         const plan = copyPlan(layout, table.name, columns);
+        if (plan && !region.transaction && (!maxRows || maxRows() >= expectedRows)) {
+          // PostgreSQL, in the export's snapshot: one streamed COPY in storage order,
+          // whose rows are exactly those counted above.
+          return copySpaceRowsScan(region, spaceId, table, plan, expectedRows);
+        }
         const pageRows = copyPageSize * (region.transaction ? 1 : 4);
         const rows = maxRows ? () => Math.min(pageRows, maxRows()) : () => pageRows;
         return plan && copySpaceRowPages(region, spaceId, table, plan, rows);

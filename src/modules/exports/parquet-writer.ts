@@ -51,7 +51,7 @@ function schemaOf(columns: readonly ExportColumn[]): SchemaElement[] {
   ];
 }
 
-function parquetValue(type: ParquetType, text: string | null): unknown {
+function parquetValue(type: ParquetType, text: string | null, json: boolean): unknown {
   if (text === null) {
     return null;
   }
@@ -65,7 +65,16 @@ function parquetValue(type: ParquetType, text: string | null): unknown {
     case 'DOUBLE':
       return Number(text);
     default:
-      return text;
+      if (json) {
+        // hyparquet-writer serialises a JSON column's values itself.
+        return text;
+      }
+      // Its UTF-8 bytes, as hyparquet-writer would encode them, but from Node's
+      // shared pool: the writer's own TextEncoder gives every value an
+      // ArrayBuffer of its own, allocated outside the heap and freed only by a
+      // full collection; a 1M-row export's peak RSS went from ~800 MB above
+      // idle to ~270 MB (PostgreSQL).
+      return Buffer.from(text, 'utf8');
   }
 }
 
@@ -92,6 +101,7 @@ async function writeTable(
   content: ExportContent,
 ): Promise<number> {
   const types = table.columns.map(parquetTypeOf);
+  const json = table.columns.map((column) => column.kind === 'json');
   const writer = new EntryWriter(write);
   const parquet = new ParquetWriter({
     writer,
@@ -107,7 +117,9 @@ async function writeTable(
     }
     const columnData: ColumnSource[] = table.columns.map((column, i) => ({
       name: column.name,
-      data: group.map((row) => parquetValue(types[i] as ParquetType, row[i] ?? null)),
+      data: group.map((row) =>
+        parquetValue(types[i] as ParquetType, row[i] ?? null, json[i] === true),
+      ),
     }));
     await parquet.write({ columnData, rowGroupSize: group.length });
     group = [];

@@ -34,6 +34,8 @@ const externalAttributes = (0o100664 << 16) >>> 0;
 const zip64Limit = 0xfffffffe;
 /** Output chunks of the deflate stream: fewer, larger writes downstream. */
 const deflateChunkBytes = 256 * 1024;
+/** Input the deflate stream takes before a writer waits for it. */
+const deflateInputBytes = 1024 * 1024;
 
 type Crc32 = (data: Buffer, value?: number) => number;
 
@@ -144,7 +146,15 @@ export class ZipOutput {
       });
       compressed = size;
     } else {
-      const deflate = zlib.createDeflateRaw({ level, chunkSize: deflateChunkBytes });
+      // Room for a few input chunks: the writer makes the next one while
+      // zlib (off the main thread) deflates the last, instead of waiting for
+      // each to drain (16 KB by default, below one COPY chunk).
+      // (zlib hands its options to the Transform, whose option this is.)
+      const deflate = zlib.createDeflateRaw({
+        level,
+        chunkSize: deflateChunkBytes,
+        writableHighWaterMark: deflateInputBytes,
+      } as zlib.ZlibOptions);
       this.current = deflate;
       deflate.on('data', (chunk: Buffer) => {
         compressed += chunk.length;
