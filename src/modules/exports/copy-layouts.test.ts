@@ -167,6 +167,41 @@ test('CRLF lines: a line feed inside quotes is data, across chunk boundaries', (
   assert.equal(out.toString(), 'a,"x\ny""\n",b\r\nc\r\n');
 });
 
+test('CRLF lines: the same bytes as a byte-by-byte walk, on random text cut at random points', () => {
+  const reference = (text: Buffer) => {
+    const out: number[] = [];
+    let quoted = false;
+    for (const byte of text) {
+      if (byte === 0x22) {
+        quoted = !quoted;
+      } else if (byte === 0x0a && !quoted) {
+        out.push(0x0d);
+      }
+      out.push(byte);
+    }
+    return Buffer.from(out);
+  };
+  const alphabet = ['"', '\n', 'a', ',', 'é', '""', '\r'];
+  let seed = 7;
+  const random = (n: number) => {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    return seed % n;
+  };
+  for (let round = 0; round < 300; round += 1) {
+    const text = Buffer.from(
+      Array.from({ length: random(200) }, () => alphabet[random(alphabet.length)]).join(''),
+    );
+    const lines = new CrlfLines();
+    const pieces: Buffer[] = [];
+    for (let at = 0; at < text.length; ) {
+      const size = 1 + random(40);
+      pieces.push(lines.transform(text.subarray(at, at + size)));
+      at += size;
+    }
+    assert.deepEqual(Buffer.concat(pieces), reference(text), `round ${round}`);
+  }
+});
+
 test('CRLF on a whole page: every byte kept, a CR before each line feed', () => {
   const page = Buffer.from('Zoé 😀,"{""a"": 1}"\n\u00ff\u0100,x\n');
   assert.equal(countLineFeeds([page, Buffer.from('\n\n')]), 4);
