@@ -1,12 +1,12 @@
 import type { Database } from '../../src/stores/database.ts';
 import type { TestEnv } from './test-env.ts';
 
-/**
- * Counts the queries sent to the platform store while `run` runs: what tells a
- * request served from memory from one served by the database.
- */
-export async function platformQueriesDuring(env: TestEnv, run: () => Promise<unknown>) {
-  const db = (await env.stores.platform()) as { query: Database['query'] };
+/** Counts the queries sent to `store` while `run` runs. */
+async function queriesDuring(
+  store: Promise<{ query: Database['query'] }>,
+  run: () => Promise<unknown>,
+): Promise<number> {
+  const db = (await store) as { query: Database['query'] };
   const original = db.query;
   let count = 0;
   db.query = ((sql: string, params?: readonly unknown[]) => {
@@ -19,6 +19,19 @@ export async function platformQueriesDuring(env: TestEnv, run: () => Promise<unk
     db.query = original;
   }
   return count;
+}
+
+/**
+ * Counts the queries sent to the platform store while `run` runs: what tells a
+ * request served from memory from one served by the database.
+ */
+export function platformQueriesDuring(env: TestEnv, run: () => Promise<unknown>) {
+  return queriesDuring(env.stores.platform(), run);
+}
+
+/** Counts the queries sent to the hr store while `run` runs. */
+export function hrQueriesDuring(env: TestEnv, run: () => Promise<unknown>) {
+  return queriesDuring(env.stores.department('hr'), run);
 }
 
 /**

@@ -1,30 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { forEachEngine } from '../../../test/harness/engines.ts';
-import { eventually } from '../../../test/harness/platform-queries.ts';
+import { eventually, hrQueriesDuring } from '../../../test/harness/platform-queries.ts';
 import { createTestApp, type TestApp, type TestUser } from '../../../test/harness/test-app.ts';
-import type { TestEnv } from '../../../test/harness/test-env.ts';
-import type { Database } from '../../stores/database.ts';
 
 const minute = 60_000;
 const day = 86_400_000;
-
-/** Counts the queries sent to the hr store while `run` runs. */
-async function hrQueriesDuring(env: TestEnv, run: () => Promise<unknown>): Promise<number> {
-  const db = (await env.stores.department('hr')) as { query: Database['query'] };
-  const original = db.query;
-  let count = 0;
-  db.query = ((sql: string, params?: readonly unknown[]) => {
-    count += 1;
-    return original(sql, params);
-  }) as Database['query'];
-  try {
-    await run();
-  } finally {
-    db.query = original;
-  }
-  return count;
-}
 
 /**
  * Staff sessions served from memory (see `StaffAccountsService.liveSession`): a

@@ -1,9 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { forEachEngine } from '../../../test/harness/engines.ts';
-import { eventually, platformQueriesDuring } from '../../../test/harness/platform-queries.ts';
+import {
+  eventually,
+  hrQueriesDuring,
+  platformQueriesDuring,
+} from '../../../test/harness/platform-queries.ts';
 import { createTestApp, type TestApp, type TestUser } from '../../../test/harness/test-app.ts';
-import type { Database } from '../../stores/database.ts';
 
 /**
  * The hot path of a staff request under a grant (issue #6): the staff session,
@@ -39,23 +42,6 @@ forEachEngine('staff requests under a warm grant', (env) => {
   });
   after(() => t.close());
 
-  /** Queries sent to the hr store while `run` runs. */
-  async function hrQueriesDuring(run: () => Promise<unknown>): Promise<number> {
-    const db = (await env().stores.department('hr')) as { query: Database['query'] };
-    const original = db.query;
-    let count = 0;
-    db.query = ((sql: string, params?: readonly unknown[]) => {
-      count += 1;
-      return original(sql, params);
-    }) as Database['query'];
-    try {
-      await run();
-    } finally {
-      db.query = original;
-    }
-    return count;
-  }
-
   /** Uses recorded for the Space: still pending, or delivered to its history. */
   async function usesRecorded(): Promise<number> {
     const region = await env().stores.region('eu');
@@ -72,7 +58,7 @@ forEachEngine('staff requests under a warm grant', (env) => {
     await eventually(async () => {
       let hr = 0;
       const platform = await platformQueriesDuring(env(), async () => {
-        hr = await hrQueriesDuring(async () => {
+        hr = await hrQueriesDuring(env(), async () => {
           assert.equal((await t.request(cto, 'GET', url)).statusCode, 200);
         });
       });
