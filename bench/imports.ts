@@ -10,7 +10,7 @@
  * Run: `npm run bench -- imports [--rows N]` (default 1,000,000; BENCH_ENGINES=pglite
  * or postgres runs that engine alone). The machine is shared: figures move with its load.
  */
-import { createReadStream, openAsBlob } from 'node:fs';
+import { createReadStream, openAsBlob, readFileSync } from 'node:fs';
 import { appendFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -64,6 +64,50 @@ async function withPeakRss<T>(fn: () => Promise<T>): Promise<{ value: T; peakMiB
   } finally {
     clearInterval(timer);
   }
+}
+
+/** CPU seconds (user + system) of process `pid` so far, from /proc; undefined where it cannot be read. */
+function processCpuSeconds(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The CPU time of the PostgreSQL backends serving `url`'s database, by pid
+ * (readable only when the server runs on this machine, as the throwaway
+ * cluster does). The import's own share is the difference of two readings.
+ */
+async function backendCpu(url: string): Promise<Map<number, number>> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ pid: number }>(
+      `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`,
+    );
+    const cpu = new Map<number, number>();
+    for (const { pid } of rows) {
+      const seconds = processCpuSeconds(pid);
+      if (seconds !== undefined) {
+        cpu.set(pid, seconds);
+      }
+    }
+    return cpu;
+  } finally {
+    await client.end();
+  }
+}
+
+function cpuBetween(before: Map<number, number>, after: Map<number, number>): number {
+  let total = 0;
+  for (const [pid, seconds] of after) {
+    total += seconds - (before.get(pid) ?? 0);
+  }
+  return total;
 }
 
 async function rawCopy(engine: EngineName, csv: string, regionUrl: string | undefined) {
@@ -130,6 +174,9 @@ async function benchEngine(engine: EngineName, csv: string): Promise<Record<stri
       source: 'cli' as const,
     };
     let lastShown = 0;
+    const serverUrl = region.engine === 'postgres' ? region.adminUrl : undefined;
+    const serverBefore = serverUrl ? await backendCpu(serverUrl) : undefined;
+    const cpuBefore = process.cpuUsage();
     const started = performance.now();
     const { value: view, peakMiB } = await withPeakRss(async () => {
       const upload = await saveUpload(
@@ -148,6 +195,9 @@ async function benchEngine(engine: EngineName, csv: string): Promise<Record<stri
       return services.imports.get(caller, space.id, id);
     });
     const importMs = performance.now() - started;
+    const cpu = process.cpuUsage(cpuBefore);
+    const serverCpu =
+      serverUrl && serverBefore ? cpuBetween(serverBefore, await backendCpu(serverUrl)) : undefined;
     if (view.status !== 'committed' || view.counts.created !== total) {
       throw new Error(
         `import ended ${view.status}: ${JSON.stringify(view.counts)} ${view.error?.message}`,
@@ -162,6 +212,9 @@ async function benchEngine(engine: EngineName, csv: string): Promise<Record<stri
       'import rows/s (committed, with history)': importRate.toFixed(0),
       'ratio import/COPY (goal ≥ 0.5)': (importRate / copyRate).toFixed(3),
       'import seconds': (importMs / 1000).toFixed(1),
+      // CPU time is steadier than wall time on a shared machine: A/B comparisons read these.
+      'import CPU s, this process (PGlite included)': ((cpu.user + cpu.system) / 1e6).toFixed(1),
+      'import CPU s, PostgreSQL backends': serverCpu === undefined ? '-' : serverCpu.toFixed(1),
       'idle RSS before the import, MiB': idleMiB.toFixed(0),
       'peak RSS during the import, MiB': peakMiB.toFixed(0),
       'peak RSS above idle, MiB': (peakMiB - idleMiB).toFixed(0),
