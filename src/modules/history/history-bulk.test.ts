@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { test } from 'node:test';
 import { forEachEngine } from '../../../test/harness/engines.ts';
 import type { Database } from '../../stores/database.ts';
-import { appendHistoryBulk } from './history-bulk.ts';
+import { appendHistoryBulk, HistoryBulkAppender } from './history-bulk.ts';
 import { canonicalJson, encodeEntry, entryHashHex, valueDigestHex } from './history-format.ts';
 import { contactUpdate, createRegionSpace, testActor } from './history-test-support.ts';
 import { verifyHistory } from './history-verifier.ts';
@@ -232,5 +232,43 @@ forEachEngine('history bulk append', (env) => {
       [spaceId],
     );
     assert.equal(rows[0]?.n, 0);
+  });
+
+  test('an appender spread over several calls continues one chain and moves the head once, at close', async () => {
+    const db = await env().stores.region('eu');
+    const spaceId = await createRegionSpace(db);
+    const importId = randomUUID();
+    const [first, second, third] = [0, 1, 2].map(() => awkwardEntries(120, importId));
+    const appended = await db.transaction(async (tx) => {
+      const appender = await HistoryBulkAppender.open(tx, spaceId);
+      const a = await appender.append(first!);
+      // The next call starts while this one is still being written: they are taken in turn.
+      const [b, c] = await Promise.all([
+        appender.append(second!, { yieldEvery: 7 }),
+        appender.append(third!, { yieldEvery: 5 }),
+      ]);
+      const { rows } = await tx.query<{ seq: number }>(
+        'SELECT seq::int AS seq FROM history_heads WHERE space_id = $1',
+        [spaceId],
+      );
+      assert.equal(rows[0]?.seq, 0, 'the head moves at close only');
+      await appender.close();
+      return [...a, ...b, ...c];
+    });
+    assert.deepEqual(
+      appended.map((e) => e.seq),
+      Array.from({ length: 360 }, (_, i) => i + 1),
+    );
+    const entries = await storedEntries(db, spaceId);
+    assert.deepEqual(
+      entries.map((e) => e.target_id),
+      [...first!, ...second!, ...third!].map((e) => e.target.id),
+    );
+    const [last] = await db.transaction((tx) =>
+      appendHistoryEntries(tx, spaceId, [contactUpdate(randomUUID(), 'city', null, 'Nice')]),
+    );
+    assert.equal(last?.seq, 361);
+    const verification = await verifyHistory(db, spaceId, noCheckpoints);
+    assert.deepEqual([verification.ok, verification.count], [true, 361]);
   });
 });

@@ -1,15 +1,20 @@
-import { copyBytea, copyField } from '../../stores/copy-text.ts';
+import * as crypto from 'node:crypto';
+import { copyField } from '../../stores/copy-text.ts';
 import type { CopyIn, Queryable } from '../../stores/database.ts';
 import { deliveredOrigins, lockHead, moveHead } from './history.repository.ts';
-import { canonicalJson, genesisHash, historyFormatVersion, valueDigest } from './history-format.ts';
+import {
+  canonicalJson,
+  encodeEntryAroundSeq,
+  genesisHash,
+  historyFormatVersion,
+} from './history-format.ts';
 import {
   type AppendedEntry,
   assertValid,
-  chainedEntryRow,
   countValues,
+  entryLabels,
   type HistoryEntryInput,
   normaliseUuid,
-  SaltPool,
 } from './history-writer.ts';
 
 const entryColumns =
@@ -19,17 +24,28 @@ const valueColumns = 'history_values (space_id, seq, idx, side, salt, value, sub
 /** COPY input is sent in pieces of about this many bytes (PostgreSQL streams them). */
 const pieceBytes = 4 * 1024 * 1024;
 const pendingRows = 512;
+const saltBytes = 16;
+
+/**
+ * SHA-256 of `data` as lower-case hex, in one call: `crypto.hash` (Node ≥ 20.12)
+ * makes no Hash object per digest, and imports take a million of them.
+ */
+const sha256Hex: (data: Uint8Array) => string =
+  typeof (crypto as { hash?: unknown }).hash === 'function'
+    ? (data) => crypto.hash('sha256', data, 'hex')
+    : (data) => crypto.createHash('sha256').update(data).digest('hex');
+
+type Db = Queryable & CopyIn;
 
 /**
  * Appends many entries at once, for imports: the same entries, hashes and
  * values as `appendHistoryEntries` would write for `requested` (same
  * validation, same canonical encoding, same chain), but loaded with the
- * engine's COPY instead of INSERT statements. The hash chain is computed here
- * for the whole batch, and the head is locked once and moved once. Runs inside
- * the caller's transaction, like every append.
+ * engine's COPY instead of INSERT statements. The head is locked once and
+ * moved once. Runs inside the caller's transaction, like every append.
  */
 export async function appendHistoryBulk(
-  tx: Queryable & CopyIn,
+  tx: Db,
   spaceId: string,
   requested: readonly HistoryEntryInput[],
 ): Promise<AppendedEntry[]> {
@@ -38,65 +54,231 @@ export async function appendHistoryBulk(
   }
   const space = normaliseUuid(spaceId, 'spaceId');
   requested.forEach(assertValid);
-  const head = await lockHead(tx, space, genesisHash);
-  const entries = await withoutDelivered(tx, space, requested);
-  const salts = new SaltPool(countValues(entries));
-  let prevHash: Buffer = head.hash;
-  let seq = head.seq;
-  const appended: AppendedEntry[] = [];
-  const entryText = new CopyPieces();
-  const valueText = new CopyPieces();
-  for (const input of entries) {
-    seq += 1;
-    const subjectId = input.subjectId ?? (input.target.type === 'contact' ? input.target.id : null);
-    const changes = input.changes.map((change, idx) => ({
-      field: change.field,
-      fromDigest: commitValue(space, seq, idx, 'from', change.from, subjectId, salts, valueText),
-      toDigest: commitValue(space, seq, idx, 'to', change.to, subjectId, salts, valueText),
-    }));
-    const { row, hash } = chainedEntryRow(space, input, seq, changes, prevHash);
-    entryText.add(
-      `${space}\t${seq}\t${row.at}\t${copyField(JSON.stringify(row.actor))}\t${copyField(row.action)}\t` +
-        `${copyField(row.target_type)}\t${copyField(row.target_id)}\t${copyField(JSON.stringify(changes))}\t` +
-        `${copyField(row.source)}\t${copyField(row.device)}\t${copyField(row.ip)}\t${copyField(row.import_id)}\t` +
-        `${historyFormatVersion}\t${copyBytea(row.prev_hash)}\t${copyBytea(row.hash)}\t${copyField(row.origin_id)}\n`,
-    );
-    appended.push({ seq, hash: row.hash });
-    prevHash = hash;
-  }
-  if (appended.length === 0) {
-    return [];
-  }
-  // Entries first: the values' foreign key names them.
-  await tx.copyIn(entryColumns, piecesOf(entryText.take()));
-  const values = valueText.take();
-  if (values.length > 0) {
-    await tx.copyIn(valueColumns, piecesOf(values));
-  }
-  await moveHead(tx, space, { seq, hash: prevHash });
+  const appender = await HistoryBulkAppender.open(tx, space);
+  const appended = await appender.append(requested);
+  await appender.close();
   return appended;
 }
 
-/** Records one side of a change as a COPY row and returns its digest, as the writer does. */
-function commitValue(
-  spaceId: string,
-  seq: number,
-  idx: number,
-  side: 'from' | 'to',
-  value: unknown,
-  subjectId: string | null,
-  salts: SaltPool,
-  out: CopyPieces,
-): string | null {
-  if (value === null || value === undefined) {
-    return null;
+/**
+ * A bulk append spread over several calls of one transaction (an import's
+ * batches): the head is locked by `open`, each `append` continues the chain
+ * in memory and loads its entries by COPY, and `close` moves the head once.
+ * Until `close`, the head row still names the chain's old end: nothing but
+ * this appender may append to the Space meanwhile (the lock sees to other
+ * transactions; the caller to its own). Calls of `append` are taken in turn:
+ * one may be called before the previous one's COPY has finished.
+ */
+export class HistoryBulkAppender {
+  private seq: number;
+  private prevHash: Buffer;
+  private moved = false;
+  private turn: Promise<void> = Promise.resolve();
+  private scratch = Buffer.allocUnsafe(64 * 1024);
+  /** The last actor seen and its canonical JSON: an import's entries all share one. */
+  private actor: HistoryEntryInput['actor'] | undefined;
+  private actorJson = '';
+  private atTime = Number.NaN;
+  private atIso = '';
+  private importRaw: string | null = null;
+  private importId: string | null = null;
+
+  private constructor(
+    private readonly tx: Db,
+    private readonly space: string,
+    head: { seq: number; hash: Buffer },
+  ) {
+    this.seq = head.seq;
+    this.prevHash = head.hash;
   }
-  const canonical = canonicalJson(value);
-  const salt = salts.next();
-  out.add(
-    `${spaceId}\t${seq}\t${idx}\t${side}\t${copyBytea(salt.toString('hex'))}\t${copyField(canonical)}\t${copyField(subjectId)}\n`,
-  );
-  return valueDigest(salt, canonical).toString('hex');
+
+  /** Locks the Space's head (held until the transaction ends) and starts from it. */
+  static async open(tx: Db, spaceId: string): Promise<HistoryBulkAppender> {
+    const space = normaliseUuid(spaceId, 'spaceId');
+    return new HistoryBulkAppender(tx, space, await lockHead(tx, space, genesisHash));
+  }
+
+  /**
+   * Appends `requested` after the entries of the previous calls. With
+   * `yieldEvery`, the computation lets the event loop run every so many
+   * entries, so a COPY still being sent (PostgreSQL) keeps flowing.
+   */
+  async append(
+    requested: readonly HistoryEntryInput[],
+    options: { after?: Promise<unknown>; yieldEvery?: number } = {},
+  ): Promise<AppendedEntry[]> {
+    requested.forEach(assertValid);
+    const turn = this.turn;
+    let release = () => {};
+    this.turn = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let prepared: Prepared;
+    try {
+      await turn;
+      const entries = await withoutDelivered(this.tx, this.space, requested);
+      prepared = await this.prepare(entries, options.yieldEvery ?? 0);
+    } finally {
+      release();
+    }
+    if (prepared.appended.length === 0) {
+      return [];
+    }
+    // The transaction's connection runs one statement at a time: `after` (the
+    // caller's own writes, still being sent) ends before the COPYs start.
+    await options.after;
+    this.moved = true;
+    await this.tx.copyIn(entryColumns, piecesOf(prepared.entries));
+    if (prepared.values.length > 0) {
+      await this.tx.copyIn(valueColumns, piecesOf(prepared.values));
+    }
+    return prepared.appended;
+  }
+
+  /** Moves the head to the last entry appended (nothing when none was). */
+  async close(): Promise<void> {
+    await this.turn;
+    if (this.moved) {
+      await moveHead(this.tx, this.space, { seq: this.seq, hash: this.prevHash });
+    }
+  }
+
+  /**
+   * The entries' COPY text and the chain through them. Byte for byte what
+   * `chainedEntryRow` and `commitValue` (history-writer.ts) make, built with
+   * less per-value work: one random draw and one hex encoding for all salts,
+   * each digest hashed in one call over a reused buffer, the actor's canonical
+   * JSON computed once, and `changes` (whose keys are already in canonical
+   * order) written once for the hash and the COPY row alike.
+   */
+  private async prepare(
+    entries: readonly HistoryEntryInput[],
+    yieldEvery: number,
+  ): Promise<Prepared> {
+    const space = this.space;
+    const saltPool = crypto.randomBytes(Math.max(countValues(entries), 1) * saltBytes);
+    const saltHex = saltPool.toString('hex');
+    let saltAt = 0;
+    let seq = this.seq;
+    let prevHash = this.prevHash;
+    let prevHex = prevHash.toString('hex');
+    const appended: AppendedEntry[] = [];
+    const entryText = new CopyPieces();
+    const valueText = new CopyPieces();
+    const digest = (head: Uint8Array, text: string): string => {
+      const room = head.length + text.length * 3;
+      if (room > this.scratch.length) {
+        this.scratch = Buffer.allocUnsafe(Math.max(room, this.scratch.length * 2));
+      }
+      this.scratch.set(head, 0);
+      const length = head.length + this.scratch.write(text, head.length, 'utf8');
+      return sha256Hex(this.scratch.subarray(0, length));
+    };
+    for (let n = 0; n < entries.length; n += 1) {
+      if (yieldEvery > 0 && n > 0 && n % yieldEvery === 0) {
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      const input = entries[n] as HistoryEntryInput;
+      seq += 1;
+      const subjectId =
+        input.subjectId ?? (input.target.type === 'contact' ? input.target.id : null);
+      const subjectText = copyField(subjectId);
+      const valuePrefix = `${space}\t${seq}\t`;
+      let changesJson = '[';
+      for (let idx = 0; idx < input.changes.length; idx += 1) {
+        const change = input.changes[idx] as HistoryEntryInput['changes'][number];
+        let sides = '';
+        for (const side of ['from', 'to'] as const) {
+          const value = side === 'from' ? change.from : change.to;
+          let valueDigest = 'null';
+          if (value !== null && value !== undefined) {
+            const canonical = canonicalJson(value);
+            const salt = saltPool.subarray(saltAt * saltBytes, (saltAt + 1) * saltBytes);
+            const hex = saltHex.slice(saltAt * 2 * saltBytes, (saltAt + 1) * 2 * saltBytes);
+            saltAt += 1;
+            valueText.add(
+              `${valuePrefix}${idx}\t${side}\t\\\\x${hex}\t${copyField(canonical)}\t${subjectText}\n`,
+            );
+            valueDigest = `"${digest(salt, canonical)}"`;
+          }
+          sides += side === 'from' ? `,"fromDigest":${valueDigest}` : `,"toDigest":${valueDigest}`;
+        }
+        changesJson += `${idx === 0 ? '' : ','}{"field":${JSON.stringify(change.field)}${sides}}`;
+      }
+      changesJson += ']';
+      const actorJson = this.actorOf(input.actor);
+      const at = this.isoOf(input.at);
+      const importId = this.importIdOf(input.importId);
+      const { device, ip } =
+        input.device || input.ip ? entryLabels(input) : { device: null, ip: null };
+      const originId = input.originId ? normaliseUuid(input.originId, 'originId') : null;
+      const [before, after] = encodeEntryAroundSeq(
+        { spaceId: space, at, action: input.action, source: input.source, device, ip, importId },
+        actorJson,
+        canonicalJson({ type: input.target.type, id: input.target.id }),
+        changesJson,
+      );
+      const hashHex = digest(prevHash, `${before}${canonicalJson(seq)}${after}`);
+      entryText.add(
+        `${space}\t${seq}\t${at}\t${copyField(actorJson)}\t${copyField(input.action)}\t` +
+          `${copyField(input.target.type)}\t${copyField(input.target.id)}\t${copyField(changesJson)}\t` +
+          `${copyField(input.source)}\t${copyField(device)}\t${copyField(ip)}\t${copyField(importId)}\t` +
+          `${historyFormatVersion}\t\\\\x${prevHex}\t\\\\x${hashHex}\t${copyField(originId)}\n`,
+      );
+      appended.push({ seq, hash: hashHex });
+      prevHex = hashHex;
+      prevHash = Buffer.from(hashHex, 'hex');
+    }
+    this.seq = seq;
+    this.prevHash = prevHash;
+    return { appended, entries: entryText.take(), values: valueText.take() };
+  }
+
+  private actorOf(actor: HistoryEntryInput['actor']): string {
+    const last = this.actor;
+    if (
+      last === undefined ||
+      last.type !== actor.type ||
+      last.id !== actor.id ||
+      last.name !== actor.name ||
+      last.role !== actor.role
+    ) {
+      this.actor = { type: actor.type, id: actor.id, name: actor.name, role: actor.role };
+      this.actorJson = canonicalJson({
+        type: actor.type,
+        id: actor.id,
+        name: actor.name,
+        role: actor.role,
+      });
+    }
+    return this.actorJson;
+  }
+
+  private isoOf(at: Date | undefined): string {
+    const time = (at ?? new Date()).getTime();
+    if (time !== this.atTime) {
+      this.atTime = time;
+      this.atIso = new Date(time).toISOString();
+    }
+    return this.atIso;
+  }
+
+  private importIdOf(raw: string | null | undefined): string | null {
+    if (!raw) {
+      return null;
+    }
+    if (raw !== this.importRaw) {
+      this.importId = normaliseUuid(raw, 'importId');
+      this.importRaw = raw;
+    }
+    return this.importId;
+  }
+}
+
+interface Prepared {
+  appended: AppendedEntry[];
+  entries: Buffer[];
+  values: Buffer[];
 }
 
 async function withoutDelivered(

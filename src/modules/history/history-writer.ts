@@ -426,3 +426,11 @@ function label(value: string | null | undefined, max: number): string | null {
 /** Shared with the bulk append (history-bulk.ts), which must build exactly the same entries. */
 export type { CompanionStatement } from './history.repository.ts';
 export { assertValid, chainedEntryRow, countValues, normaliseUuid, SaltPool };
+
+/** The device and IP labels an entry is stored with, as `chainedEntryRow` cleans them (the bulk append builds its rows itself). */
+export function entryLabels(input: Pick<HistoryEntryInput, 'device' | 'ip'>): {
+  device: string | null;
+  ip: string | null;
+} {
+  return { device: label(input.device, maxDeviceLength), ip: label(input.ip, maxIpLength) };
+}
