@@ -67,13 +67,15 @@ export async function appendHistoryBulk(
  * Until `close`, the head row still names the chain's old end: nothing but
  * this appender may append to the Space meanwhile (the lock sees to other
  * transactions; the caller to its own). Calls of `append` are taken in turn:
- * one may be called before the previous one's COPY has finished.
+ * one may compute its entries while the previous one's COPYs are being sent;
+ * its own COPYs follow those.
  */
 export class HistoryBulkAppender {
   private seq: number;
   private prevHash: Buffer;
   private moved = false;
   private turn: Promise<void> = Promise.resolve();
+  private writes: Promise<void> = Promise.resolve();
   private scratch = Buffer.allocUnsafe(64 * 1024);
   /** The last actor seen and its canonical JSON: an import's entries all share one. */
   private actor: HistoryEntryInput['actor'] | undefined;
@@ -108,36 +110,52 @@ export class HistoryBulkAppender {
     options: { after?: Promise<unknown>; yieldEvery?: number } = {},
   ): Promise<AppendedEntry[]> {
     requested.forEach(assertValid);
+    // Two turns, taken in call order: computing (the next call may compute
+    // while this one's COPYs are sent) and writing (its COPYs follow these).
     const turn = this.turn;
-    let release = () => {};
+    const previousWrites = this.writes;
+    let computed = () => {};
+    let written = () => {};
     this.turn = new Promise<void>((resolve) => {
-      release = resolve;
+      computed = resolve;
     });
-    let prepared: Prepared;
+    this.writes = new Promise<void>((resolve) => {
+      written = resolve;
+    });
     try {
-      await turn;
-      const entries = await withoutDelivered(this.tx, this.space, requested);
-      prepared = await this.prepare(entries, options.yieldEvery ?? 0);
+      let prepared: Prepared;
+      try {
+        await turn;
+        if (requested.some((entry) => entry.originId)) {
+          // Looking the origins up is a statement too: not while COPYs are sent.
+          await previousWrites;
+        }
+        const entries = await withoutDelivered(this.tx, this.space, requested);
+        prepared = await this.prepare(entries, options.yieldEvery ?? 0);
+      } finally {
+        computed();
+      }
+      if (prepared.appended.length === 0) {
+        return [];
+      }
+      // The transaction's connection runs one statement at a time: the previous
+      // call's COPYs and `after` (the caller's own writes) end before these start.
+      await previousWrites;
+      await options.after;
+      this.moved = true;
+      await this.tx.copyIn(entryColumns, piecesOf(prepared.entries));
+      if (prepared.values.length > 0) {
+        await this.tx.copyIn(valueColumns, piecesOf(prepared.values));
+      }
+      return prepared.appended;
     } finally {
-      release();
+      written();
     }
-    if (prepared.appended.length === 0) {
-      return [];
-    }
-    // The transaction's connection runs one statement at a time: `after` (the
-    // caller's own writes, still being sent) ends before the COPYs start.
-    await options.after;
-    this.moved = true;
-    await this.tx.copyIn(entryColumns, piecesOf(prepared.entries));
-    if (prepared.values.length > 0) {
-      await this.tx.copyIn(valueColumns, piecesOf(prepared.values));
-    }
-    return prepared.appended;
   }
 
   /** Moves the head to the last entry appended (nothing when none was). */
   async close(): Promise<void> {
-    await this.turn;
+    await this.writes;
     if (this.moved) {
       await moveHead(this.tx, this.space, { seq: this.seq, hash: this.prevHash });
     }
