@@ -39,6 +39,8 @@ async function blobBytes(blob: Blob): Promise<Buffer> {
  */
 class PreparedStatements {
   private readonly statements = new Map<string, Promise<{ name: string; types: number[] }>>();
+  /** Names are never reused, even of a text that failed to parse. */
+  private named = 0;
 
   constructor(private readonly pg: PGlite) {}
 
@@ -70,7 +72,8 @@ class PreparedStatements {
   private statement(sql: string): Promise<{ name: string; types: number[] }> {
     let statement = this.statements.get(sql);
     if (!statement) {
-      const name = `kith_${this.statements.size + 1}`;
+      this.named += 1;
+      const name = `kith_${this.named}`;
       statement = this.pg
         .runExclusive(() =>
           this.pg.execProtocol(

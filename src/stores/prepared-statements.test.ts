@@ -51,6 +51,13 @@ forEachEngine('prepared statements', (env) => {
         db.transaction((tx) => tx.query('SELEC 1', [], { prepared: true })),
         (error: { code?: string }) => error.code === '42601',
       );
+      // Statements made after a failed one are their own.
+      for (const k of [1, 2]) {
+        const sum = await db.transaction((tx) =>
+          tx.query<{ n: number }>(`SELECT $1::int + ${k} AS n`, [40], { prepared: true }),
+        );
+        assert.equal(sum.rows[0]?.n, 40 + k);
+      }
       const counted = await db.transaction((tx) =>
         tx.query('UPDATE kith_prepared_probe SET label = $2 WHERE id = $1', [3, 'none'], {
           prepared: true,
