@@ -19,9 +19,9 @@ export interface Queryable {
 
 export interface QueryOptions {
   /**
-   * A hot statement of constant text: PostgreSQL keeps it parsed (and its plan,
+   * A hot statement of constant text: the engine keeps it parsed (and its plan,
    * once generic) per connection instead of parsing and planning it at every
-   * call. PGlite ignores it.
+   * call. PGlite honours it inside transactions only (pglite-database.ts).
    */
   readonly prepared?: boolean;
 }

@@ -166,27 +166,7 @@ export async function appendSingle(
   companion?: CompanionStatement,
 ): Promise<{ seq: number; hash: Buffer } | null> {
   const { rows } = await tx.query<{ seq: number; hash: Uint8Array }>(
-    `WITH ${companion ? `companion AS (${shiftPlaceholders(companion.sql, singleParameters)}), ` : ''}old AS (
-       SELECT seq, hash FROM history_heads WHERE space_id = $1 FOR UPDATE
-     ), head AS (
-       UPDATE history_heads h
-          SET seq = old.seq + 1,
-              hash = sha256(old.hash || convert_to($2 || (old.seq + 1)::text || $3, 'UTF8'))
-         FROM old
-        WHERE h.space_id = $1
-       RETURNING h.seq, old.hash AS prev_hash, h.hash
-     ), new_entry AS (
-       INSERT INTO history_entries (space_id, seq, at, actor, action, target_type, target_id, changes,
-                                    source, device, ip, import_id, format_version, prev_hash, hash)
-       SELECT $1, head.seq, $4::timestamptz, $5::jsonb, $6, $7, $8, $9::jsonb, $10, $11, $12, $13::uuid,
-              $14::smallint, head.prev_hash, head.hash
-         FROM head
-     ), new_values AS (
-       INSERT INTO history_values (space_id, seq, idx, side, salt, value, subject_id)
-       SELECT $1, head.seq, r.idx, r.side, decode(r.salt, 'hex'), r.value::jsonb, r.subject_id
-         FROM head, jsonb_to_recordset($15::jsonb) AS r(idx smallint, side text, salt text, value text, subject_id text)
-     )
-     SELECT seq, hash FROM head`,
+    singleSql(companion?.sql),
     [
       spaceId,
       encodedBefore,
@@ -211,6 +191,45 @@ export async function appendSingle(
   const row = rows[0];
   return row ? { seq: Number(row.seq), hash: bytes(row.hash) } : null;
 }
+
+/**
+ * appendSingle's text with this companion, composed once per companion text:
+ * the same string every edit, so the engine's statement cache finds it by a
+ * hash computed once instead of hashing and comparing two kilobytes per call.
+ */
+function singleSql(companionSql: string | undefined): string {
+  let sql = singleSqlByCompanion.get(companionSql);
+  if (sql === undefined) {
+    sql = `WITH ${companionSql === undefined ? '' : `companion AS (${shiftPlaceholders(companionSql, singleParameters)}), `}old AS (
+       SELECT seq, hash FROM history_heads WHERE space_id = $1 FOR UPDATE
+     ), head AS (
+       UPDATE history_heads h
+          SET seq = old.seq + 1,
+              hash = sha256(old.hash || convert_to($2 || (old.seq + 1)::text || $3, 'UTF8'))
+         FROM old
+        WHERE h.space_id = $1
+       RETURNING h.seq, old.hash AS prev_hash, h.hash
+     ), new_entry AS (
+       INSERT INTO history_entries (space_id, seq, at, actor, action, target_type, target_id, changes,
+                                    source, device, ip, import_id, format_version, prev_hash, hash)
+       SELECT $1, head.seq, $4::timestamptz, $5::jsonb, $6, $7, $8, $9::jsonb, $10, $11, $12, $13::uuid,
+              $14::smallint, head.prev_hash, head.hash
+         FROM head
+     ), new_values AS (
+       INSERT INTO history_values (space_id, seq, idx, side, salt, value, subject_id)
+       SELECT $1, head.seq, r.idx, r.side, decode(r.salt, 'hex'), r.value::jsonb, r.subject_id
+         FROM head, jsonb_to_recordset($15::jsonb) AS r(idx smallint, side text, salt text, value text, subject_id text)
+     )
+     SELECT seq, hash FROM head`;
+    // Companions are constant texts of a few call sites; a caller building them
+    // on the fly would only miss the cache, never grow it without bound.
+    if (singleSqlByCompanion.size < 64) {
+      singleSqlByCompanion.set(companionSql, sql);
+    }
+  }
+  return sql;
+}
+const singleSqlByCompanion = new Map<string | undefined, string>();
 
 /** Parameters of appendSingle's own statement; a companion's follow them. */
 const singleParameters = 15;
