@@ -85,9 +85,10 @@ export function copyPlan(
       // The export texts in COPY's text format: xlsx-writer.ts makes the cells
       // (spreadsheet-xml.ts, copyTextRow), far faster than SQL could.
       return {
-        columns: texts,
-        outer: columns.map((_, i) => `s.v${i}`).join(', '),
+        columns: columns.map((column) => presentationSql(column.name, column.type, 'r')).join(', '),
+        outer: '',
         options: '',
+        flat: true,
       };
     default:
       return jsonPlan(layout, table, columns);

@@ -188,7 +188,11 @@ export class ZipOutput {
       try {
         await fill(async (chunk) => {
           if (typeof chunk === 'string') {
-            if (chunk.length * 3 <= block.length - used) {
+            // A text is encoded straight into the block when its longest UTF-8 fits.
+            if (chunk.length * 3 <= block.length) {
+              if (chunk.length * 3 > block.length - used) {
+                await flush();
+              }
               used += block.write(chunk, used);
               return;
             }
