@@ -6,6 +6,7 @@ import {
   escapeAttribute,
   mainNamespace,
   maxSheetRows,
+  mayNeedEscape,
   relationshipNamespace,
   stringCell,
   valueCell,
@@ -144,8 +145,10 @@ class CopyTextRows {
     }
     const texts: string[] = [];
     let text = '';
-    for (const line of bytes.toString('utf8', 0, end).split('\n')) {
-      text += copyTextRow(this.table.columns, line);
+    const lines = bytes.toString('utf8', 0, end);
+    const escapes = mayNeedEscape(lines);
+    for (const line of lines.split('\n')) {
+      text += copyTextRow(this.table.columns, line, escapes);
       if (text.length >= outputChars) {
         texts.push(text);
         text = '';
