@@ -157,13 +157,20 @@ export function copyTextRow(
     } else if (
       column.kind === 'number' ||
       field.length === 0 ||
-      field.length > maxCellLength ||
-      unusualEdge(field.charCodeAt(0)) ||
+      field.length >= maxCellLength ||
       unusualEdge(field.charCodeAt(field.length - 1))
     ) {
       row += valueCell(column, field);
     } else {
-      row += `<c t="inlineStr"><is><t>${field}</t></is></c>`;
+      const first = field.charCodeAt(0);
+      if (!unusualEdge(first)) {
+        row += `<c t="inlineStr"><is><t>${field}</t></is></c>`;
+      } else if (first === 0x2b || first === 0x2d || first === 0x3d || first === 0x40) {
+        // `+`, `-`, `=` or `@` first: neutralised, and `'` is then a plain first character.
+        row += `<c t="inlineStr"><is><t>'${field}</t></is></c>`;
+      } else {
+        row += valueCell(column, field);
+      }
     }
   }
   return `${row}</row>`;
