@@ -106,10 +106,10 @@ async function timeExport(deps: ServiceDeps, spaceId: string, format: ExportForm
     expiresAt: new Date(at.getTime() + 86_400_000),
   });
   (globalThis as { gc?: () => void }).gc?.();
-  const idle = process.memoryUsage().rss;
+  const idle = process.memoryUsage.rss();
   let peak = idle;
   const sampler = setInterval(() => {
-    peak = Math.max(peak, process.memoryUsage().rss);
+    peak = Math.max(peak, process.memoryUsage.rss());
   }, 20);
   const t0 = performance.now();
   await runExportJob(deps, {

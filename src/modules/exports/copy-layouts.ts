@@ -18,6 +18,24 @@ export interface CopyPlan {
   readonly outer: string;
   /** COPY's options. */
   readonly options: string;
+  /**
+   * `columns` is the whole select list over `r` and `outer` is unused: one level
+   * of select, where the nested one costs PostgreSQL a subquery scan per row.
+   */
+  readonly flat?: boolean;
+}
+
+/**
+ * The select of `plan` over `source` (`FROM … AS r WHERE …`) and `tail` (key
+ * range, ORDER BY). A nested plan's inner select is kept from being flattened
+ * (an ORDER BY in `tail`, or `OFFSET 0` when `tail` is empty): the outer
+ * expressions then see each value once.
+ */
+export function planSelect(plan: CopyPlan, source: string, tail: string): string {
+  if (plan.flat) {
+    return `SELECT ${plan.columns} ${source}${tail}`;
+  }
+  return `SELECT ${plan.outer} FROM (SELECT ${plan.columns} ${source}${tail || ' OFFSET 0'}) AS s`;
 }
 
 /**
@@ -48,7 +66,11 @@ export function copyPlan(
     .map((column, i) => `${presentationSql(column.name, column.type, 'r')} AS v${i}`)
     .join(', ');
   switch (layout) {
-    case 'csv':
+    case 'csv': {
+      const flat = columns.map(flatCsvValue);
+      if (flat.every((value) => value !== undefined)) {
+        return { columns: flat.join(', '), outer: '', options: '(FORMAT csv)', flat: true };
+      }
       return {
         columns: texts,
         outer: columns
@@ -58,17 +80,45 @@ export function copyPlan(
           .join(', '),
         options: '(FORMAT csv)',
       };
+    }
     case 'xlsx':
       // The export texts in COPY's text format: xlsx-writer.ts makes the cells
       // (spreadsheet-xml.ts, copyTextRow), far faster than SQL could.
       return {
-        columns: texts,
-        outer: columns.map((_, i) => `s.v${i}`).join(', '),
+        columns: columns.map((column) => presentationSql(column.name, column.type, 'r')).join(', '),
+        outer: '',
         options: '',
+        flat: true,
       };
     default:
       return jsonPlan(layout, table, columns);
   }
+}
+
+/**
+ * The CSV field of `column` read straight from the table `r`, where repeating
+ * its text in the neutralisation costs nothing (a text column's value), or where
+ * its text is known never to start a formula; undefined otherwise (the nested
+ * plan computes such a text once, then tests it).
+ */
+function flatCsvValue(column: ExportColumn): string | undefined {
+  const value = presentationSql(column.name, column.type, 'r');
+  if (!textual(column) || plainTypes.has(column.type)) {
+    return value;
+  }
+  if (column.type.endsWith('[]') || column.type === 'bytea') {
+    // JSON of an array is always `[…]`; bytea is hex digits: never a formula.
+    return value;
+  }
+  if (column.type === 'jsonb') {
+    // jsonb's text starts with { [ " t f n, a digit, or `-` for a negative number.
+    const number = `jsonb_typeof(r.${quoteIdentifier(column.name)}) = 'number'`;
+    return `CASE WHEN ${number} THEN ${neutraliseSql(value)} ELSE ${value} END`;
+  }
+  if (column.type === 'text' || column.type.startsWith('character varying')) {
+    return neutraliseSql(value);
+  }
+  return undefined;
 }
 
 function textual(column: ExportColumn): boolean {

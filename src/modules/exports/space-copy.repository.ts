@@ -1,6 +1,6 @@
 import type { CopyOut, Database, Queryable } from '../../stores/database.ts';
 import type { SpaceTable } from '../../stores/space-tables.ts';
-import type { CopyPlan } from './copy-layouts.ts';
+import { type CopyPlan, planSelect } from './copy-layouts.ts';
 import { dollarQuote } from './copy-text.ts';
 import { quoteIdentifier } from './export-columns.ts';
 
@@ -71,9 +71,7 @@ export async function* copySpaceRowPages(
       }
       const upTo = bound ? ` AND (${order}) <= ${tuple(bound)}` : '';
       const ordered = key.length === 0 ? '' : ` ORDER BY ${order}`;
-      // The inner select is ordered, so it is not flattened: the outer
-      // expressions see each value once, in key order.
-      const select = `SELECT ${plan.outer} FROM (SELECT ${plan.columns} ${from}${after}${upTo}${ordered}) AS s`;
+      const select = planSelect(plan, from, `${after}${upTo}${ordered}`);
       const chunks = db.copyOutChunks(select, plan.options);
       return { rows, bound, chunks: buffered ? await collect(chunks) : chunks };
     };
@@ -111,9 +109,7 @@ export function copySpaceRowsScan(
     throw new Error('copySpaceRowsScan: the Space id must be a lower-case UUID');
   }
   const from = `FROM ${quoteIdentifier(table.name)} AS r WHERE r.space_id = '${spaceId}'`;
-  // OFFSET 0 keeps the inner select from being flattened: the outer expressions
-  // see each value once.
-  const select = `SELECT ${plan.outer} FROM (SELECT ${plan.columns} ${from} OFFSET 0) AS s`;
+  const select = planSelect(plan, from, '');
   return (async function* () {
     if (rows > 0) {
       yield { rows, chunks: source.copyOutChunks(select, plan.options) };

@@ -113,20 +113,33 @@ function unusualEdge(code: number): boolean {
 }
 
 /**
+ * Whether any line of `text` may hold something to escape: when not, none of
+ * its lines needs `copyTextRow`'s own test (one search per chunk, not per line).
+ */
+export function mayNeedEscape(text: string): boolean {
+  return needsEscape.test(text);
+}
+
+/**
  * The `<row>` of one line of COPY text (tab-separated export texts, `\N` for
  * null, backslash escapes), exactly as `valueCell` writes each value. Most text
  * needs nothing: a line with nothing to escape and no backslash but `\N` takes a
  * path of character tests and concatenation; anything else goes through
- * `valueCell` itself.
+ * `valueCell` itself. `mayNeedEscape` false says the line was tested already
+ * (as part of its chunk: `mayNeedEscape()`).
  */
-export function copyTextRow(columns: readonly ExportColumn[], line: string): string {
+export function copyTextRow(
+  columns: readonly ExportColumn[],
+  line: string,
+  mayNeedEscape = true,
+): string {
   const fields = line.split('\t');
   if (fields.length !== columns.length) {
     throw new Error(
       `COPY output has a row of ${fields.length} columns, expected ${columns.length}`,
     );
   }
-  let plainLine = !needsEscape.test(line);
+  let plainLine = !(mayNeedEscape && needsEscape.test(line));
   for (let at = line.indexOf('\\'); plainLine && at >= 0; at = line.indexOf('\\', at + 2)) {
     // COPY escapes every backslash of a text: one not followed by N starts an escape.
     plainLine = line.charCodeAt(at + 1) === 0x4e;
@@ -144,13 +157,20 @@ export function copyTextRow(columns: readonly ExportColumn[], line: string): str
     } else if (
       column.kind === 'number' ||
       field.length === 0 ||
-      field.length > maxCellLength ||
-      unusualEdge(field.charCodeAt(0)) ||
+      field.length >= maxCellLength ||
       unusualEdge(field.charCodeAt(field.length - 1))
     ) {
       row += valueCell(column, field);
     } else {
-      row += `<c t="inlineStr"><is><t>${field}</t></is></c>`;
+      const first = field.charCodeAt(0);
+      if (!unusualEdge(first)) {
+        row += `<c t="inlineStr"><is><t>${field}</t></is></c>`;
+      } else if (first === 0x2b || first === 0x2d || first === 0x3d || first === 0x40) {
+        // `+`, `-`, `=` or `@` first: neutralised, and `'` is then a plain first character.
+        row += `<c t="inlineStr"><is><t>'${field}</t></is></c>`;
+      } else {
+        row += valueCell(column, field);
+      }
     }
   }
   return `${row}</row>`;

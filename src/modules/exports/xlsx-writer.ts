@@ -6,6 +6,7 @@ import {
   escapeAttribute,
   mainNamespace,
   maxSheetRows,
+  mayNeedEscape,
   relationshipNamespace,
   stringCell,
   valueCell,
@@ -118,42 +119,45 @@ async function writeCopiedSheets(
   return count;
 }
 
+/** Characters of `<row>`s gathered into one write (the zip encodes it into its block). */
+const outputChars = 64 * 1024;
+
 /**
  * The `<row>`s of a page of COPY text, chunk by chunk: a chunk may end inside a
  * line (PostgreSQL streams), whose start waits, as bytes, for the next chunk.
  */
-/** Bytes of the buffers that COPY rows are written into. */
-const outputBytes = 1 << 20;
-
 class CopyTextRows {
   private rest: Buffer | undefined;
 
   constructor(private readonly table: ExportTable) {}
 
-  /** The rows of the whole lines so far, UTF-8, in buffers of about `outputBytes`. */
-  transform(chunk: Buffer): Buffer[] {
+  /**
+   * The rows of the whole lines so far, as strings of about `outputChars`: one
+   * write (and one UTF-8 encoding into the zip's block) per many rows, and no
+   * page-long string to flatten. Each string is made when the previous one has
+   * been taken (a generator): a PGlite page is one chunk, and its rows held all
+   * at once, as strings of concatenations, took ~200 MB.
+   */
+  *transform(chunk: Buffer): Generator<string> {
     const bytes = this.rest ? Buffer.concat([this.rest, chunk]) : chunk;
     const end = bytes.lastIndexOf(0x0a);
     this.rest = end + 1 < bytes.length ? bytes.subarray(end + 1) : undefined;
     if (end < 0) {
-      return [];
+      return;
     }
-    // Each row is encoded into a buffer as it is made: one long string of the
-    // page's rows would be flattened and encoded again at its end.
-    const full: Buffer[] = [];
-    let out = Buffer.allocUnsafe(outputBytes);
-    let at = 0;
-    for (const line of bytes.toString('utf8', 0, end).split('\n')) {
-      const row = copyTextRow(this.table.columns, line);
-      if (at + row.length * 3 > out.length) {
-        full.push(out.subarray(0, at));
-        out = Buffer.allocUnsafe(Math.max(outputBytes, row.length * 3));
-        at = 0;
+    let text = '';
+    const lines = bytes.toString('utf8', 0, end);
+    const escapes = mayNeedEscape(lines);
+    for (const line of lines.split('\n')) {
+      text += copyTextRow(this.table.columns, line, escapes);
+      if (text.length >= outputChars) {
+        yield text;
+        text = '';
       }
-      at += out.write(row, at);
     }
-    full.push(out.subarray(0, at));
-    return full;
+    if (text !== '') {
+      yield text;
+    }
   }
 
   /** Checks that the page ended with a whole line. */

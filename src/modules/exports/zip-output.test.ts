@@ -75,3 +75,25 @@ test('entries deflated and stored, written in many chunks, read back whole with 
     }
   }
 });
+
+test('a deflated entry keeps the order of small, large, string and Buffer writes across its blocks', async () => {
+  const pieces: (string | Buffer)[] = [];
+  for (let i = 0; i < 40; i += 1) {
+    pieces.push(`ligne ${i} – é\r\n`.repeat(1 + ((i * 977) % 3000)));
+    pieces.push(randomBytes([10, 700_000, 300_000, 1_048_576, 2_500_000][i % 5] as number));
+    pieces.push(Buffer.alloc(0), '');
+  }
+  const expected = Buffer.concat(pieces.map((p) => (typeof p === 'string' ? Buffer.from(p) : p)));
+  const zip = await zipOf(async (z) => {
+    await z.entry('mixed.bin', async (write) => {
+      for (const piece of pieces) {
+        await write(piece);
+      }
+    });
+  });
+  const bytes = readZip(zip).get('mixed.bin');
+  assert.ok(bytes?.equals(expected), 'the entry holds every write, in order');
+  const end = zip.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
+  const directory = zip.readUInt32LE(end + 16);
+  assert.equal(zip.readUInt32LE(directory + 16), crc32Js(expected));
+});
