@@ -135,8 +135,10 @@ async function benchEngine(engine: EngineName): Promise<Record<string, string>> 
     await (await env.owner('region_eu')).exec('VACUUM ANALYZE');
 
     t0 = performance.now();
+    const cpu0 = process.cpuUsage();
     const result = await verifyHistory(db, spaceId, { checkpoints: [], publicKeys: new Map() });
     const verifyMs = performance.now() - t0;
+    const verifyCpu = process.cpuUsage(cpu0);
     if (!result.ok || result.count !== total) {
       throw new Error(`verify failed: ${JSON.stringify(result)}`);
     }
@@ -168,6 +170,7 @@ async function benchEngine(engine: EngineName): Promise<Record<string, string>> 
       entries: total.toLocaleString('en'),
       'append (entries/s)': Math.round(total / (appendMs / 1000)).toLocaleString('en'),
       'verify (s)': (verifyMs / 1000).toFixed(1),
+      'verify CPU of this process (s)': ((verifyCpu.user + verifyCpu.system) / 1e6).toFixed(1),
       'verify (entries/s)': Math.round(verifyRate).toLocaleString('en'),
       'raw SHA-256 same bytes (entries/s)': `${Math.round(rawRate).toLocaleString('en')} (${(raw.bytes / raw.ms / 1000).toFixed(0)} MB/s)`,
       'verify / raw SHA-256': (verifyRate / rawRate).toFixed(2),
