@@ -190,11 +190,11 @@ export async function checkChainPage(
     to_check: string | null;
   }>(
     `SELECT a.n, a.first_seq, a.last_seq,
-            encode(substring(a.prevs FROM 1 FOR 32), 'hex') AS first_prev,
-            encode(substring(a.hashes FROM octet_length(a.hashes) - 31), 'hex') AS last_hash,
-            encode(substring(a.prevs FROM octet_length(a.prevs) - 31), 'hex') AS last_prev,
+            encode(substring(l.prevs FROM 1 FOR 32), 'hex') AS first_prev,
+            encode(substring(l.hashes FROM octet_length(l.hashes) - 31), 'hex') AS last_hash,
+            encode(substring(l.prevs FROM octet_length(l.prevs) - 31), 'hex') AS last_prev,
             CASE WHEN a.n > 0 AND a.last_seq - a.first_seq + 1 = a.n
-                      AND substring(a.prevs FROM 33) = substring(a.hashes FROM 1 FOR octet_length(a.hashes) - 32)
+                      AND substring(l.prevs FROM 33) = substring(l.hashes FROM 1 FOR octet_length(l.hashes) - 32)
                  THEN a.first_bad_hash
                  ELSE least(a.first_bad_hash,
                             (SELECT min(seq) FROM (SELECT seq, prev_hash, lag(seq) OVER w AS lag_seq, lag(hash) OVER w AS lag_hash
@@ -207,12 +207,11 @@ export async function checkChainPage(
             (SELECT json_agg(json_build_array(c.seq, encode(c.hash, 'hex')))::text FROM history_entries c
               WHERE c.space_id = $1 AND c.seq > $2 AND c.seq <= $3 AND c.seq = ANY($5::bigint[])) AS checkpoints
        FROM (SELECT count(*) AS n, min(seq) AS first_seq, max(seq) AS last_seq,
-                    min(seq) FILTER (WHERE (sha256(prev_hash || convert_to(${entryEncodingSql}, 'UTF8')) = hash) IS NOT TRUE) AS first_bad_hash,
-                    (SELECT string_agg(prev_hash, ''::bytea ORDER BY seq) FROM history_entries
-                      WHERE space_id = $1 AND seq > $2 AND seq <= $3) AS prevs,
-                    (SELECT string_agg(hash, ''::bytea ORDER BY seq) FROM history_entries
-                      WHERE space_id = $1 AND seq > $2 AND seq <= $3) AS hashes
+                    min(seq) FILTER (WHERE (sha256(prev_hash || convert_to(${entryEncodingSql}, 'UTF8')) = hash) IS NOT TRUE) AS first_bad_hash
                FROM ${entriesWithActorJsonSql} AS e) AS a
+      CROSS JOIN (SELECT string_agg(prev_hash, ''::bytea ORDER BY seq) AS prevs,
+                         string_agg(hash, ''::bytea ORDER BY seq) AS hashes
+                    FROM history_entries WHERE space_id = $1 AND seq > $2 AND seq <= $3) AS l
       CROSS JOIN (
              SELECT min(seq) FILTER (WHERE status = 'bad') AS first_bad_value,
                     (json_agg(json_build_array(seq, idx, side, encode(salt, 'hex'), value::text, digest) ORDER BY seq, idx, side)
