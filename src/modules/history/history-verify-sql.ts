@@ -51,8 +51,8 @@ const changeJsonSql = (c: string) => `concat('{"field":', (${c} -> 'field')::tex
  */
 export const entriesWithActorJsonSql = `(SELECT e.seq, e.at, e.changes, e.import_id, e.target_id, e.format_version,
             e.prev_hash, e.hash, k.head, k.dev, k.ipx, k.src, k.tt, e.changes::text AS changes_text,
-            (e.changes #> '{0,field}')::text AS field0, (e.changes #> '{0,fromDigest}')::text AS from0,
-            (e.changes #> '{0,toDigest}')::text AS to0
+            (e.changes -> 0 -> 'field')::text AS field0, (e.changes -> 0 -> 'fromDigest')::text AS from0,
+            (e.changes -> 0 -> 'toDigest')::text AS to0
      FROM history_entries e
      LEFT JOIN (SELECT actor, action, source, target_type, dn, dk, ipn, ipk,
                   CASE WHEN ${actorShapeSql} THEN concat('{"action":', to_json(action)::text,
@@ -77,7 +77,7 @@ export const entriesWithActorJsonSql = `(SELECT e.seq, e.at, e.changes, e.import
  * decided on texts without building jsonb: the changes' jsonb text must be
  * `[{"field": F, "toDigest": T, "fromDigest": D}]` (jsonb writes keys by length,
  * then bytes) to the byte count, where F, T, D are the texts of
- * `changes #> '{0,field}'` and so on. Any other element, key or nesting would
+ * `changes -> 0 -> 'field'` and so on. Any other element, key or nesting would
  * add to the count (and a missing key makes it NULL), so the lengths pin the
  * shape; the first characters pin the types (F a string, T and D strings or
  * null). Other changes take the general path.
