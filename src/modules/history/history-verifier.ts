@@ -1,8 +1,6 @@
 import type { KeyObject } from 'node:crypto';
 import type { CopyOut, Queryable } from '../../stores/database.ts';
 import {
-  type ChainPageCheck,
-  checkChainPage,
   copyVerificationPage,
   type EntryTuple,
   readHeadAndLastSeq,
@@ -19,6 +17,7 @@ import {
 } from './history-chain.ts';
 import { valueDigestHex } from './history-format.ts';
 import { CopyPageFeeder, canonicalOfJsonText } from './history-verify-copy.ts';
+import { type ChainPageCheck, checkChainPage } from './history-verify-sql.ts';
 
 export interface VerifyHistoryOptions {
   /** Checkpoints to hold the chain to (read them before calling, so none is newer than the head). */

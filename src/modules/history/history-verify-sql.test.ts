@@ -1,17 +1,13 @@
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { test } from 'node:test';
 import { forEachEngine } from '../../../test/harness/engines.ts';
 import type { Transaction } from '../../stores/database.ts';
-import {
-  checkChainPage,
-  entriesWithActorJsonSql,
-  entryEncodingSql,
-  readVerificationPage,
-} from './history.repository.ts';
+import { readVerificationPage } from './history.repository.ts';
 import { encodeEntry } from './history-format.ts';
 import { createRegionSpace } from './history-test-support.ts';
 import { verifyHistory } from './history-verifier.ts';
+import { checkChainPage, entriesWithActorJsonSql, entryEncodingSql } from './history-verify-sql.ts';
 import { appendHistoryEntries, type HistoryEntryInput } from './history-writer.ts';
 
 const noCheckpoints = { checkpoints: [], publicKeys: new Map() };
@@ -157,6 +153,129 @@ forEachEngine('history verification in the database', (env) => {
     }
     const result = await verifyHistory(db, spaceId, { ...noCheckpoints, pageSize: 4 });
     assert.deepEqual([result.ok, result.count], [true, entries.length]);
+  });
+
+  test('changes of any other shape are never encoded otherwise than history-format.ts does', async () => {
+    // The single-change fast path decides the shape from texts and byte counts:
+    // each of these must encode as JS does, or not at all (left to JS).
+    const crafted: unknown[] = [
+      [],
+      [
+        { field: 'a', fromDigest: null, toDigest: 'b' },
+        { field: 'c', fromDigest: 'd', toDigest: null },
+      ],
+      { 0: { field: 'a', fromDigest: null, toDigest: null } },
+      [{ field: 1, fromDigest: null, toDigest: null }],
+      [{ field: null, fromDigest: null, toDigest: null }],
+      [{ field: 'a', fromDigest: 12, toDigest: null }],
+      [{ field: 'a', fromDigest: 1.5, toDigest: 'x' }],
+      [{ field: 'a', fromDigest: { x: 'y' }, toDigest: null }],
+      [{ field: 'a', fromDigest: ['1'], toDigest: null }],
+      [{ field: 'a', fromDigest: null, toDigest: true }],
+      [{ field: 'a', fromDigest: null, toDigest: null, x: 1 }],
+      [{ field: 'a', fromDigest: null, toDigest: null, aa: null }],
+      [{ field: 'a', fromDigest: null }],
+      [{ field: 'a', toDigest: null, fromDigest: null, fromdigest: null }],
+      [{ field: 'a", "toDigest": "b', fromDigest: null, toDigest: null }],
+      [{ field: 'a, ', fromDigest: 'ab", "x', toDigest: 'cd\\' }],
+      [{ field: 'é😀\n\u0001"', fromDigest: '1.0', toDigest: '' }],
+      [{ field: 'a', fromDigest: 'x', toDigest: 'y' }, 1],
+      [
+        { field: 'a', fromDigest: 'x', toDigest: 'y' },
+        { field: 'a', fromDigest: 'x', toDigest: 'y' },
+      ],
+      [[{ field: 'a', fromDigest: null, toDigest: null }]],
+      [{ field: { field: 'a' }, fromDigest: null, toDigest: null }],
+      '[{"field": "a", "toDigest": null, "fromDigest": null}]',
+      [{ field: 'a', fromDigest: null, toDigest: null }],
+    ];
+    const entries = awkwardEntries().slice(0, 3);
+    const { db, spaceId } = await seed(entries);
+    const seq = 2;
+    let encodedBySql = 0;
+    for (const changes of crafted) {
+      await tamper((tx) =>
+        tx
+          .query(
+            'UPDATE history_entries SET changes = $3::jsonb WHERE space_id = $1 AND seq = $2',
+            [spaceId, seq, JSON.stringify(changes)],
+          )
+          .then(() => undefined),
+      );
+      const page = await readVerificationPage(db, spaceId, 0, entries.length);
+      const { rows } = await db.query<{ encoded: string | null }>(
+        `SELECT ${entryEncodingSql} AS encoded FROM ${entriesWithActorJsonSql} AS e WHERE seq = $2 + ${seq}`,
+        [spaceId, 0, entries.length, JSON.stringify(spaceId)],
+      );
+      const tuple = page.entries[seq - 1];
+      assert.ok(tuple);
+      const js = encodeEntry({
+        spaceId,
+        seq: tuple[0],
+        at: new Date(tuple[1]).toISOString(),
+        actor: tuple[2],
+        action: tuple[3],
+        target: { type: tuple[4], id: tuple[5] },
+        changes: tuple[6],
+        source: tuple[7],
+        device: tuple[8],
+        ip: tuple[9],
+        importId: tuple[10],
+      });
+      const encoded = rows[0]?.encoded ?? null;
+      if (encoded !== null) {
+        assert.equal(encoded, js, JSON.stringify(changes));
+        encodedBySql += 1;
+      }
+      const check = await checkChainPage(db, spaceId, 0, entries.length, []);
+      assert.equal(check.firstSuspectSeq, seq, JSON.stringify(changes));
+      const result = await verifyHistory(db, spaceId, noCheckpoints);
+      assert.deepEqual([result.ok, result.firstBadSeq], [false, seq], JSON.stringify(changes));
+    }
+    // The writer's shapes (one change, several, none) are encoded by SQL.
+    assert.ok(encodedBySql >= 5, `SQL encoded ${encodedBySql}`);
+  });
+
+  test('a broken link is caught even where every entry hashes right on its own', async () => {
+    const entries = awkwardEntries();
+    const { db, spaceId } = await seed(entries);
+    // Entry 4 re-hashed over a different prev_hash: its own hash holds, its links do not.
+    const page = await readVerificationPage(db, spaceId, 0, entries.length);
+    const tuple = page.entries[3];
+    assert.ok(tuple);
+    const encoded = encodeEntry({
+      spaceId,
+      seq: tuple[0],
+      at: new Date(tuple[1]).toISOString(),
+      actor: tuple[2],
+      action: tuple[3],
+      target: { type: tuple[4], id: tuple[5] },
+      changes: tuple[6],
+      source: tuple[7],
+      device: tuple[8],
+      ip: tuple[9],
+      importId: tuple[10],
+    });
+    const prev = Buffer.alloc(32, 7);
+    const hash = createHash('sha256').update(prev).update(encoded).digest();
+    await tamper((tx) =>
+      tx
+        .query(
+          'UPDATE history_entries SET prev_hash = $3, hash = $4 WHERE space_id = $1 AND seq = $2',
+          [spaceId, 4, prev, hash],
+        )
+        .then(() => undefined),
+    );
+    const { rows } = await db.query<{ ok: boolean }>(
+      `SELECT sha256(prev_hash || convert_to(${entryEncodingSql}, 'UTF8')) = hash AS ok
+         FROM ${entriesWithActorJsonSql} AS e WHERE seq = 4`,
+      [spaceId, 0, entries.length, JSON.stringify(spaceId)],
+    );
+    assert.equal(rows[0]?.ok, true, 'entry 4 hashes right on its own');
+    const check = await checkChainPage(db, spaceId, 0, entries.length, []);
+    assert.equal(check.firstSuspectSeq, 4);
+    const result = await verifyHistory(db, spaceId, { ...noCheckpoints, pageSize: 3 });
+    assert.deepEqual([result.ok, result.firstBadSeq], [false, 4]);
   });
 
   test('the database vouches for no tampered entry, and verify names it across pages', async () => {
