@@ -47,4 +47,10 @@ forEachEngine('scheduled jobs of kith serve', (env) => {
     await scheduler.tick();
     assert.equal((await checkpoints()).length, 1, 'once a day, however often it ticks');
   });
+
+  test('the sweeps of files holding personal data are scheduled: expired exports, abandoned uploads', () => {
+    const names = scheduledJobs(env().config, env().stores, systemClock).map((job) => job.name);
+    assert.ok(names.includes('exports.sweep'));
+    assert.ok(names.includes('imports.sweep'));
+  });
 });

@@ -5,6 +5,7 @@ import { sweepExports } from './modules/exports/export-sweep.ts';
 import { signDueCheckpoints } from './modules/history/checkpoints.ts';
 import { readRegionsInUse } from './modules/history/history.repository.ts';
 import { deliverAllHistoryOutboxes } from './modules/history/history-outbox.ts';
+import { sweepUploads } from './modules/imports/import-upload.ts';
 import type { ScheduledJob } from './modules/scheduler/scheduler.ts';
 import { relayStaffAccesses, sweepStaffContracts } from './modules/staff/staff-sweeps.ts';
 import type { Stores } from './stores/stores.ts';
@@ -63,6 +64,12 @@ export function scheduledJobs(config: Config, stores: Stores, clock: Clock): Sch
       name: 'exports.sweep',
       schedule: { kind: 'every', minutes: 60 },
       run: () => sweepExports({ config, stores, clock }),
+    },
+    {
+      // SPEC 4.4: an upload a killed import left on disk is deleted (personal data).
+      name: 'imports.sweep',
+      schedule: { kind: 'every', minutes: 60 },
+      run: () => sweepUploads(config.dataDir, clock()),
     },
     // SPEC 4.6: every Space of each region is backed up daily, then retention prunes.
     ...config.regions.map(

@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdir, rm } from 'node:fs/promises';
+import { lstat, mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -13,6 +13,44 @@ export async function uploadDirectory(dataDir: string): Promise<string> {
   await mkdir(directory, { recursive: true, mode: 0o700 });
   return directory;
 }
+
+/**
+ * An upload older than this belongs to no job: a job holds its upload only while
+ * it runs (a 1M-row import commits in minutes, and a job silent for 10 minutes
+ * is reported interrupted), so a file this old was left by a process that died.
+ */
+export const uploadMaxAgeMs = 6 * 60 * 60 * 1000;
+
+/**
+ * The scheduled sweep (`imports.sweep` in scheduled-jobs.ts): deletes the upload
+ * files (and their extracted `.rows`) that a killed process left under the data
+ * directory. They hold supporters' personal data: nothing may keep them once no
+ * import can use them. Only regular files this module names (a UUID, optionally
+ * `.rows`) older than `maxAgeMs` are removed; anything else there is left alone.
+ */
+export async function sweepUploads(
+  dataDir: string,
+  now: Date,
+  maxAgeMs = uploadMaxAgeMs,
+): Promise<{ removed: number }> {
+  const directory = await uploadDirectory(dataDir);
+  let removed = 0;
+  for (const name of await readdir(directory)) {
+    if (!uploadFileName.test(name)) {
+      continue;
+    }
+    const path = join(directory, name);
+    const stat = await lstat(path).catch(() => undefined);
+    if (!stat?.isFile() || now.getTime() - stat.mtimeMs <= maxAgeMs) {
+      continue;
+    }
+    await rm(path, { force: true });
+    removed += 1;
+  }
+  return { removed };
+}
+
+const uploadFileName = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}(\.rows)?$/;
 
 /**
  * Streams an upload to a file of its own, hashing it (SHA-256) and counting
