@@ -63,6 +63,50 @@ forEachEngine('import commit', (env) => {
     assert.equal(again.counts.created, 4500);
   });
 
+  test('a custom field deleted between validation and commit fails the whole commit, and nothing changes', async () => {
+    const spaceId = await t.space(owner);
+    const created = await t.request(owner, 'POST', `/api/v1/spaces/${spaceId}/custom-fields`, {
+      key: 'age',
+      label: 'Age',
+      type: 'number',
+    });
+    assert.equal(created.statusCode, 201, created.body);
+    const region = await env().owner('region_eu');
+    // The moment the job turns from validating to committing, the field goes
+    // (as a member deleting it then would): every row passed validation with it.
+    await region.exec(`
+      CREATE FUNCTION drop_age_field() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        UPDATE custom_field_definitions SET deleted_at = now()
+         WHERE space_id = NEW.space_id AND key = 'age' AND deleted_at IS NULL;
+        RETURN NEW;
+      END $$;
+      CREATE TRIGGER drop_age_field AFTER UPDATE ON imports FOR EACH ROW
+        WHEN (NEW.status = 'committing' AND OLD.status IS DISTINCT FROM 'committing')
+        EXECUTE FUNCTION drop_age_field();`);
+    try {
+      const before = await snapshotSpace(env(), spaceId);
+      const csv = `email,first name,age\n${Array.from({ length: 30 }, (_, i) => `a${i}@example.org,Ann${i},${20 + i}`).join('\n')}\n`;
+      const view = await importAndWait(t, owner, spaceId, csv);
+      assert.equal(view.status, 'failed');
+      assert.equal(view.counts.validRows, 30, 'every row passed validation');
+      assert.deepEqual([view.counts.created, view.counts.updated], [0, 0]);
+      assert.match(
+        view.error?.message ?? '',
+        /"customFields\.age" \(column "age"\) is not a contact field/,
+      );
+      const db = await env().stores.region('eu');
+      await db.query('DELETE FROM imports WHERE space_id = $1 AND id = $2', [spaceId, view.id]);
+      // Only the field's deletion (made by the trigger above) differs.
+      await db.query('UPDATE custom_field_definitions SET deleted_at = NULL WHERE space_id = $1', [
+        spaceId,
+      ]);
+      assert.equal(await snapshotSpace(env(), spaceId), before, 'no contact and no entry written');
+    } finally {
+      await region.exec('DROP TRIGGER drop_age_field ON imports; DROP FUNCTION drop_age_field();');
+    }
+  });
+
   test('progress is reported while validating and while committing, and history is written in batches', async () => {
     const spaceId = await t.space(owner);
     const caller = {
