@@ -20,7 +20,7 @@ import {
 } from '../src/modules/history/history.repository.ts';
 import { canonicalJson, encodeEntry } from '../src/modules/history/history-format.ts';
 import { toHistoryEntryView } from '../src/modules/history/history-presenter.ts';
-import { verifyHistory } from '../src/modules/history/history-verifier.ts';
+import { toVerifiable, verifyHistory } from '../src/modules/history/history-verifier.ts';
 import {
   appendHistoryEntries,
   type HistoryEntryInput,
@@ -88,19 +88,7 @@ async function rawSha256(db: Database, spaceId: string): Promise<{ ms: number; b
     const page = await readVerificationPage(db, spaceId, after, Math.min(after + batchSize, total));
     const inputs: Buffer[] = [];
     for (const row of page.entries) {
-      const encoded = encodeEntry({
-        spaceId,
-        seq: row[0],
-        at: new Date(row[1]).toISOString(),
-        actor: row[2],
-        action: row[3],
-        target: { type: row[4], id: row[5] },
-        changes: row[6],
-        source: row[7],
-        device: row[8],
-        ip: row[9],
-        importId: row[10],
-      });
+      const encoded = encodeEntry({ spaceId, ...toVerifiable(row) });
       inputs.push(Buffer.concat([Buffer.from(row[12], 'hex'), Buffer.from(encoded)]));
     }
     for (const value of page.values) {

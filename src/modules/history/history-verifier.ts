@@ -167,7 +167,8 @@ function feed(
   return true;
 }
 
-function toVerifiable(row: EntryTuple): VerifiableEntry {
+/** A stored entry as the verifier reads it (also what tests and the bench re-encode). */
+export function toVerifiable(row: EntryTuple): VerifiableEntry {
   return {
     seq: row[0],
     at: new Date(row[1]).toISOString(),

@@ -6,7 +6,7 @@ import type { Transaction } from '../../stores/database.ts';
 import { readVerificationPage } from './history.repository.ts';
 import { encodeEntry } from './history-format.ts';
 import { createRegionSpace } from './history-test-support.ts';
-import { verifyHistory } from './history-verifier.ts';
+import { toVerifiable, verifyHistory } from './history-verifier.ts';
 import { checkChainPage, entriesWithActorJsonSql, entryEncodingSql } from './history-verify-sql.ts';
 import { appendHistoryEntries, type HistoryEntryInput } from './history-writer.ts';
 
@@ -124,19 +124,7 @@ forEachEngine('history verification in the database', (env) => {
       for (const [i, row] of rows.entries()) {
         const tuple = page.entries[i];
         assert.ok(tuple);
-        const js = encodeEntry({
-          spaceId: space,
-          seq: tuple[0],
-          at: new Date(tuple[1]).toISOString(),
-          actor: tuple[2],
-          action: tuple[3],
-          target: { type: tuple[4], id: tuple[5] },
-          changes: tuple[6],
-          source: tuple[7],
-          device: tuple[8],
-          ip: tuple[9],
-          importId: tuple[10],
-        });
+        const js = encodeEntry({ spaceId: space, ...toVerifiable(tuple) });
         assert.equal(row.encoded, js, `entry ${row.seq}`);
       }
       const check = await checkChainPage(db, space, 0, count, []);
@@ -209,19 +197,7 @@ forEachEngine('history verification in the database', (env) => {
       );
       const tuple = page.entries[seq - 1];
       assert.ok(tuple);
-      const js = encodeEntry({
-        spaceId,
-        seq: tuple[0],
-        at: new Date(tuple[1]).toISOString(),
-        actor: tuple[2],
-        action: tuple[3],
-        target: { type: tuple[4], id: tuple[5] },
-        changes: tuple[6],
-        source: tuple[7],
-        device: tuple[8],
-        ip: tuple[9],
-        importId: tuple[10],
-      });
+      const js = encodeEntry({ spaceId, ...toVerifiable(tuple) });
       const encoded = rows[0]?.encoded ?? null;
       if (encoded !== null) {
         assert.equal(encoded, js, JSON.stringify(changes));
@@ -243,19 +219,7 @@ forEachEngine('history verification in the database', (env) => {
     const page = await readVerificationPage(db, spaceId, 0, entries.length);
     const tuple = page.entries[3];
     assert.ok(tuple);
-    const encoded = encodeEntry({
-      spaceId,
-      seq: tuple[0],
-      at: new Date(tuple[1]).toISOString(),
-      actor: tuple[2],
-      action: tuple[3],
-      target: { type: tuple[4], id: tuple[5] },
-      changes: tuple[6],
-      source: tuple[7],
-      device: tuple[8],
-      ip: tuple[9],
-      importId: tuple[10],
-    });
+    const encoded = encodeEntry({ spaceId, ...toVerifiable(tuple) });
     const prev = Buffer.alloc(32, 7);
     const hash = createHash('sha256').update(prev).update(encoded).digest();
     await tamper((tx) =>
