@@ -41,6 +41,12 @@ export interface CopyOut {
    * must stay in constant memory pages its `select`.
    */
   copyOutChunks(select: string, options?: string): AsyncIterable<Buffer>;
+  /**
+   * PostgreSQL only (its protocol frames each row): the same chunks with each
+   * row's closing `\n` written as `\r\n`, the row end of a CSV file. A line
+   * feed inside a quoted field is not a row's last byte and stays as it is.
+   */
+  copyOutCrlfChunks?(select: string, options?: string): AsyncIterable<Buffer>;
 }
 
 /**

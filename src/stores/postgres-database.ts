@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
-import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
+import { from as copyFrom } from 'pg-copy-streams';
+import { type CopyOutOptions, copyOut } from './copy-out-stream.ts';
 import type { Database, QueryOptions, QueryResult, Transaction } from './database.ts';
 
 // int8 (counts, sequences) as JavaScript numbers, as PGlite returns them; values
@@ -41,9 +42,13 @@ async function* withConnection<T>(
 }
 
 function wrap(client: pg.Pool | pg.PoolClient): Transaction {
-  function copyOutChunks(select: string, options = ''): AsyncIterable<Buffer> {
+  function copyOutChunks(
+    select: string,
+    options = '',
+    rows: CopyOutOptions = {},
+  ): AsyncIterable<Buffer> {
     return withConnection(client, (connection) =>
-      connection.query(copyTo(`COPY (${select}) TO STDOUT ${options}`)),
+      copyOut(connection, `COPY (${select}) TO STDOUT ${options}`, rows),
     );
   }
   return {
@@ -67,7 +72,8 @@ function wrap(client: pg.Pool | pg.PoolClient): Transaction {
       }
       return Buffer.concat(chunks);
     },
-    copyOutChunks,
+    copyOutChunks: (select, options) => copyOutChunks(select, options),
+    copyOutCrlfChunks: (select, options) => copyOutChunks(select, options, { lineEnd: '\r\n' }),
     async copyIn(target, data, options = ''): Promise<number> {
       const connection = client instanceof pg.Pool ? await client.connect() : client;
       try {
@@ -116,6 +122,7 @@ export async function openPostgresDatabase(
     query: queryable.query,
     copyOut: queryable.copyOut,
     copyOutChunks: queryable.copyOutChunks,
+    copyOutCrlfChunks: queryable.copyOutCrlfChunks,
     copyIn: queryable.copyIn,
     async transaction(fn) {
       const client = await pool.connect();

@@ -47,7 +47,12 @@ async function writeRows(
     const lines = new CrlfLines();
     for await (const page of copied) {
       const { chunks } = page;
-      if (!(Symbol.asyncIterator in chunks) && countLineFeeds(chunks) === page.rows) {
+      if (page.crlf) {
+        // PostgreSQL wrote each row's CR LF as it framed the row.
+        for await (const chunk of chunks) {
+          await write(chunk);
+        }
+      } else if (!(Symbol.asyncIterator in chunks) && countLineFeeds(chunks) === page.rows) {
         // A whole page (PGlite) with no line feed inside a field: no quote to follow.
         for (const chunk of chunks) {
           await write(crlfEveryLine(chunk));

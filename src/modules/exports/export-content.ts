@@ -130,7 +130,9 @@ export async function regionTables(region: CopySource, spaceId: string): Promise
         if (plan && !region.transaction && (!maxRows || maxRows() >= expectedRows)) {
           // PostgreSQL, in the export's snapshot: one streamed COPY in storage order,
           // whose rows are exactly those counted above.
-          return copySpaceRowsScan(region, spaceId, table, plan, expectedRows);
+          // CSV rows end with CR LF: PostgreSQL writes them so as it frames each row.
+          const lineEnd = layout === 'csv' ? '\r\n' : '\n';
+          return copySpaceRowsScan(region, spaceId, table, plan, expectedRows, lineEnd);
         }
         const pageRows = copyPageSize * (region.transaction ? 1 : 4);
         const rows = maxRows ? () => Math.min(pageRows, maxRows()) : () => pageRows;

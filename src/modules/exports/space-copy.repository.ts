@@ -16,6 +16,8 @@ import { quoteIdentifier } from './export-columns.ts';
 export interface CopyPage {
   readonly rows: number;
   readonly chunks: AsyncIterable<Buffer> | readonly Buffer[];
+  /** Rows end with CR LF already (PostgreSQL frames its rows: copyOutCrlfChunks); else with `\n`. */
+  readonly crlf?: boolean;
 }
 
 /**
@@ -96,7 +98,8 @@ export async function* copySpaceRowPages(
  * pages ran at half the scan's pace. Only for a PostgreSQL transaction holding a
  * snapshot (REPEATABLE READ): the rows are then exactly `rows`, counted in that
  * snapshot, and memory holds what the stream's backpressure lets in (the reader
- * pulls each chunk; pg-copy-streams pauses the socket between them).
+ * pulls each chunk; the socket is read only then). With `lineEnd` CR LF, rows
+ * end as a CSV file's do, framed by the protocol (the page says so: `crlf`).
  */
 export function copySpaceRowsScan(
   source: Queryable & CopyOut,
@@ -104,6 +107,7 @@ export function copySpaceRowsScan(
   table: SpaceTable,
   plan: CopyPlan,
   rows: number,
+  lineEnd: '\n' | '\r\n' = '\n',
 ): AsyncIterable<CopyPage> {
   if (!uuidPattern.test(spaceId)) {
     throw new Error('copySpaceRowsScan: the Space id must be a lower-case UUID');
@@ -112,7 +116,11 @@ export function copySpaceRowsScan(
   const select = planSelect(plan, from, '');
   return (async function* () {
     if (rows > 0) {
-      yield { rows, chunks: source.copyOutChunks(select, plan.options) };
+      if (lineEnd === '\r\n' && source.copyOutCrlfChunks) {
+        yield { rows, chunks: source.copyOutCrlfChunks(select, plan.options), crlf: true };
+      } else {
+        yield { rows, chunks: source.copyOutChunks(select, plan.options) };
+      }
     }
   })();
 }
