@@ -35,7 +35,7 @@ const zip64Limit = 0xfffffffe;
 /** Output chunks of the deflate stream: fewer, larger writes downstream. */
 const deflateChunkBytes = 256 * 1024;
 /**
- * Input the deflate stream takes before a writer waits for it: more than one
+ * Input zlib may have waiting before a writer waits for it: more than one
  * PGlite COPY page of CSV (~10 MB), so zlib deflates a page while the next is read.
  */
 const deflateInputBytes = 16 * 1024 * 1024;
@@ -93,6 +93,59 @@ function dosDateTime(date: Date): { date: number; time: number } {
 
 function writeUInt64(buffer: Buffer, value: number, at: number): void {
   buffer.writeBigUInt64LE(BigInt(value), at);
+}
+
+/**
+ * Writes to a zlib stream with at most `limit` bytes of input waiting in it.
+ * A write waits until the bytes waiting fall below the limit (zlib finished
+ * an earlier input), or rejects once the stream failed or was destroyed.
+ */
+class DeflateQueue {
+  private waiting = 0;
+  private wake: (() => void) | undefined;
+  private failure: Error | undefined;
+
+  constructor(
+    private readonly deflate: zlib.DeflateRaw,
+    private readonly limit: number,
+  ) {
+    const stop = (error?: Error) => {
+      this.failure ??=
+        error ?? new Error('the export output was closed before the export finished');
+      this.wakeUp();
+    };
+    deflate.once('error', stop);
+    deflate.once('close', () => stop());
+  }
+
+  private wakeUp(): void {
+    const wake = this.wake;
+    this.wake = undefined;
+    wake?.();
+  }
+
+  /** Queues `bytes`; `consumed` is called once zlib is done with them (their memory may be reused). */
+  async write(bytes: Buffer, consumed?: () => void): Promise<void> {
+    if (this.failure || this.deflate.destroyed) {
+      throw this.failure ?? new Error('the export output was closed before the export finished');
+    }
+    this.waiting += bytes.length;
+    this.deflate.write(bytes, (error) => {
+      this.waiting -= bytes.length;
+      if (!error) {
+        consumed?.();
+      }
+      this.wakeUp();
+    });
+    while (this.waiting >= this.limit) {
+      await new Promise<void>((resolve) => {
+        this.wake = resolve;
+      });
+      if (this.failure) {
+        throw this.failure;
+      }
+    }
+  }
 }
 
 export class ZipOutput {
@@ -155,34 +208,37 @@ export class ZipOutput {
       });
       compressed = size;
     } else {
-      // Room for a few input chunks: the writer makes the next one while
-      // zlib (off the main thread) deflates the last, instead of waiting for
-      // each to drain (16 KB by default, below one COPY chunk).
-      // (zlib hands its options to the Transform, whose option this is.)
-      const deflate = zlib.createDeflateRaw({
-        level,
-        chunkSize: deflateChunkBytes,
-        writableHighWaterMark: deflateInputBytes,
-      } as zlib.ZlibOptions);
+      // Up to `deflateInputBytes` wait for zlib (which deflates off the main
+      // thread) while the writer makes the next ones. The writer waits for one
+      // block to be deflated, not for the whole queue to drain (a stream's
+      // 'drain'): zlib then never runs dry while the writer refills it, and the
+      // writer goes on reading its source (PostgreSQL's socket) meanwhile.
+      const deflate = zlib.createDeflateRaw({ level, chunkSize: deflateChunkBytes });
       this.current = deflate;
       deflate.on('data', (chunk: Buffer) => {
         compressed += chunk.length;
       });
       deflate.pipe(this.out, { end: false });
-      let block = Buffer.allocUnsafe(deflateBlockBytes);
+      const queue = new DeflateQueue(deflate, deflateInputBytes);
+      // zlib keeps a block until it has deflated it; then the block is spare
+      // and filled again: some 17 blocks for a whole entry, not one per MB
+      // (fresh buffers are memory outside the heap, each GB of them ~15 full
+      // garbage collections).
+      const spare: Buffer[] = [];
+      let block: Buffer = Buffer.allocUnsafe(deflateBlockBytes);
       let used = 0;
-      const deflateBytes = async (bytes: Buffer) => {
+      const deflateBytes = async (bytes: Buffer, consumed?: () => void) => {
         crc = crc32(bytes, crc);
         size += bytes.length;
-        await writeChunk(deflate, bytes);
+        await queue.write(bytes, consumed);
       };
       const flush = async () => {
         if (used > 0) {
-          // zlib keeps the block until deflated: the next one is a new buffer.
-          const full = block.subarray(0, used);
-          block = Buffer.allocUnsafe(deflateBlockBytes);
+          const full = block;
+          const bytes = block.subarray(0, used);
+          block = spare.pop() ?? Buffer.allocUnsafe(deflateBlockBytes);
           used = 0;
-          await deflateBytes(full);
+          await deflateBytes(bytes, () => spare.push(full));
         }
       };
       try {
