@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const repoRoot = fileURLToPath(new URL('../', import.meta.url));
@@ -158,3 +159,15 @@ export async function benchOnEngines(
     ),
   );
 }
+
+/**
+ * The flags `npm start` gives Node (package.json's start script, which bin/kith.js
+ * repeats): the benchmarks run Node as Kith runs it.
+ */
+export const kithNodeFlags: readonly string[] = (() => {
+  const manifest = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as {
+    scripts: Record<string, string>;
+  };
+  const words = (manifest.scripts.start ?? '').split(/\s+/);
+  return words.slice(1, words.indexOf('--import')).filter((word) => word.startsWith('--'));
+})();

@@ -7,7 +7,7 @@
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { repoRoot } from './lib.ts';
+import { kithNodeFlags, repoRoot } from './lib.ts';
 
 const helpers = new Set(['run', 'lib', 'bare-server']);
 const benchmarks = readdirSync(join(repoRoot, 'bench'))
@@ -39,7 +39,9 @@ for (const name of chosen.length > 0 ? chosen : benchmarks) {
   }
   const result = spawnSync(
     process.execPath,
-    ['--expose-gc', '--import', 'tsx', `bench/${name}.ts`, ...options],
+    // Node as Kith's launchers start it (package.json, bin/kith.js), so that a
+    // figure is the product's: see README, "Node's heap".
+    ['--expose-gc', ...kithNodeFlags, '--import', 'tsx', `bench/${name}.ts`, ...options],
     {
       cwd: repoRoot,
       stdio: 'inherit',
