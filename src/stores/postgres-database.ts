@@ -129,7 +129,13 @@ export async function openPostgresDatabase(
       try {
         await client.query('BEGIN');
         const result = await fn(wrap(client));
-        await client.query('COMMIT');
+        const commit = await client.query('COMMIT');
+        if (commit.command === 'ROLLBACK') {
+          // A statement failed and the caller went on: PostgreSQL answers the
+          // COMMIT of an aborted transaction with ROLLBACK, and nothing was
+          // written. Said as PGlite says it.
+          throw new Error('Transaction was rolled back instead of committed');
+        }
         return result;
       } catch (error) {
         await client.query('ROLLBACK').catch(() => undefined);

@@ -85,6 +85,22 @@ forEachEngine('stores: bulk COPY in and out', (env) => {
     });
   });
 
+  test('a transaction whose statement failed is rolled back and says so, even when the caller went on', async () => {
+    const eu = await env().stores.region('eu');
+    const spaceId = randomUUID();
+    await assert.rejects(
+      eu.transaction(async (tx) => {
+        await tx.query(`INSERT INTO spaces (space_id, region, country) VALUES ($1, 'eu', 'FR')`, [
+          spaceId,
+        ]);
+        await tx.query('SELECT 1 / 0').catch(() => undefined);
+      }),
+      /rolled back instead of committed/,
+    );
+    const { rows } = await eu.query('SELECT 1 FROM spaces WHERE space_id = $1', [spaceId]);
+    assert.deepEqual(rows, [], 'nothing of the transaction was written');
+  });
+
   test('a bad row fails the whole COPY and its transaction', async () => {
     const db = await env().stores.department('hr');
     await assert.rejects(
