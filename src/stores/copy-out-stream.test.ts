@@ -61,6 +61,24 @@ forEachEngine('stores: COPY out', (env, engine) => {
     assert.deepEqual(rows, [{ one: 1 }]);
   });
 
+  test('a consumer that fails in the middle of a COPY inside a transaction: the transaction rejects with its error, and the store goes on', async () => {
+    const db = await env().stores.department('hr');
+    for (let round = 0; round < 3; round += 1) {
+      await assert.rejects(
+        db.transaction(async (tx) => {
+          for await (const _chunk of tx.copyOutChunks('SELECT generate_series(1, 2000000)')) {
+            throw new Error('the export output failed');
+          }
+        }),
+        /the export output failed/,
+      );
+    }
+    await db.transaction(async (tx) => {
+      const { rows } = await tx.query<{ one: number }>('SELECT 1 AS one');
+      assert.deepEqual(rows, [{ one: 1 }]);
+    });
+  });
+
   if (engine !== 'postgres') {
     return;
   }

@@ -46,6 +46,8 @@ const crlfRowEnd = Buffer.from('\r\n');
 export interface CopyOutOptions {
   /** How each row ends in the output: as COPY writes it (`\n`), or CR LF. */
   readonly lineEnd?: '\n' | '\r\n';
+  /** Called just before the stream closes the connection under an unfinished COPY. */
+  readonly onAbandon?: () => void;
 }
 
 export class CopyOutStream extends Readable {
@@ -53,6 +55,7 @@ export class CopyOutStream extends Readable {
   /** Rows COPY reported, once the stream has ended. */
   rowCount = 0;
   private readonly crlf: boolean;
+  private readonly onAbandon: (() => void) | undefined;
   private connection: Connection | undefined;
   private driverListener: ((chunk: Buffer) => void) | undefined;
   private readonly onReadable = () => this.forward();
@@ -70,6 +73,7 @@ export class CopyOutStream extends Readable {
     super();
     this.text = text;
     this.crlf = options.lineEnd === '\r\n';
+    this.onAbandon = options.onAbandon;
   }
 
   /** Called by the driver when the query's turn comes. */
@@ -213,6 +217,27 @@ export class CopyOutStream extends Readable {
     return to === from || this.push(chunk.subarray(from, to));
   }
 
+  /**
+   * A consumer that stops before the end (it failed, or broke out of its loop)
+   * leaves the server in the middle of the COPY, and the socket set aside from
+   * the driver: the driver would wait for ever behind the unread rows (a
+   * transaction's ROLLBACK first of all). The connection is closed instead:
+   * the server rolls back and ends the session, the driver fails what it had
+   * queued on it, and the pool drops it. (A cancel request could reach the
+   * session after the COPY ended and cancel the next statement.)
+   */
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    const connection = this.connection;
+    if (!this.finished && connection) {
+      this.finished = true;
+      this.connection = undefined;
+      connection.stream.removeListener('readable', this.onReadable);
+      this.onAbandon?.();
+      connection.stream.destroy();
+    }
+    callback(error);
+  }
+
   /** Hands the socket back to the driver with the bytes it must read. */
   private detach(unread: Buffer): void {
     const connection = this.connection;
@@ -254,5 +279,14 @@ export function copyOut(
   sql: string,
   options?: CopyOutOptions,
 ): CopyOutStream {
-  return connection.query(new CopyOutStream(sql, options) as never) as unknown as CopyOutStream;
+  const stream = new CopyOutStream(sql, {
+    ...options,
+    // The driver reports the closed connection as an error of the client,
+    // which nobody listens to while the pool has it out: it is expected here.
+    onAbandon: () => {
+      connection.once('error', () => undefined);
+      options?.onAbandon?.();
+    },
+  });
+  return connection.query(stream as never) as unknown as CopyOutStream;
 }
